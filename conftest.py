@@ -1,0 +1,6 @@
+"""Configuración común de pytest: las pruebas (y nbval) usan siempre el perfil «rapido»."""
+
+import os
+
+os.environ["GENERATIVA_PERFIL"] = "rapido"
+os.environ.setdefault("MPLBACKEND", "Agg")

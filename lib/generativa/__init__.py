@@ -1,0 +1,19 @@
+"""generativa: la biblioteca del libro «Modelos generativos profundos: energía y difusión».
+
+Cada módulo enseña una idea y los capítulos importan lo que explican:
+
+- ``perfiles``: los perfiles de ejecución (``rapido``, ``cpu``, ``completo``).
+- ``datos``: MNIST y Oxford 102 Flowers, verificados y listos para entrenar.
+- ``fuentes``, ``integridad``, ``descargas``, ``rutas``: de dónde sale cada
+  archivo de datos y cómo se comprueba que está intacto.
+- ``graficos``: rejillas de imágenes para las figuras del libro.
+"""
+
+import os as _os
+
+# Keras 3 con TensorFlow como motor, y sin los avisos de arranque de TensorFlow
+# (no cambia nada si quien usa la biblioteca ya eligió otra cosa).
+_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"

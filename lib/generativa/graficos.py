@@ -1,0 +1,101 @@
+"""Rejillas de imágenes para las figuras del libro.
+
+Es el ``display`` de los cuadernos del curso hecho con más cuidado: varias
+filas, título y subtítulos, sin ejes, y el rango de los valores ([-1, 1],
+[0, 1] o [0, 255]) tratado de forma explícita en lugar de adivinado en silencio.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+RANGOS = {"[-1,1]": (-1.0, 1.0), "[0,1]": (0.0, 1.0), "[0,255]": (0.0, 255.0)}
+
+
+def rango_de(imagenes: np.ndarray) -> str:
+    """Deduce el rango de unas imágenes: ``"[-1,1]"``, ``"[0,1]"`` o ``"[0,255]"``."""
+    imagenes = np.asarray(imagenes)
+    if imagenes.min() < 0:
+        return "[-1,1]"
+    if imagenes.max() > 1:
+        return "[0,255]"
+    return "[0,1]"
+
+
+def a_unidad(imagenes, rango: str = "auto") -> np.ndarray:
+    """Lleva imágenes de ``rango`` a [0, 1] (recortando lo que se salga) para dibujarlas."""
+    x = _comprobar_imagenes(imagenes)
+    if rango == "auto":
+        rango = rango_de(x)
+    if rango not in RANGOS:
+        raise ValueError(f"'rango' debe ser \"auto\" o uno de {list(RANGOS)}; llegó {rango!r}.")
+    bajo, alto = RANGOS[rango]
+    return np.clip((x.astype(np.float32) - bajo) / (alto - bajo), 0.0, 1.0)
+
+
+def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None = None,
+                     subtitulos: Sequence[str] | None = None, rango: str = "auto",
+                     cmap: str = "gray_r", tamano: float = 1.3) -> Figure:
+    """Dibuja ``imagenes`` en una rejilla y devuelve la figura (sin mostrarla).
+
+    ``imagenes``: ``(N, alto, ancho)``, ``(N, alto, ancho, 1)`` o ``(N, alto, ancho, 3)``.
+    Las de un canal usan ``cmap`` (``"gray_r"``, como el curso: trazo oscuro sobre
+    fondo claro). ``columnas`` por defecto: todas en una fila hasta 10, y filas de
+    10 a partir de ahí. ``tamano`` es el lado de cada imagen en pulgadas.
+    """
+    x = a_unidad(imagenes, rango)
+    n = x.shape[0]
+    if columnas is None:
+        columnas = min(n, 10)
+    if isinstance(columnas, bool) or not isinstance(columnas, (int, np.integer)) or columnas < 1:
+        raise ValueError(f"'columnas' debe ser un entero ≥ 1; llegó {columnas!r}.")
+    columnas = min(int(columnas), n)
+    if subtitulos is not None and len(subtitulos) != n:
+        raise ValueError(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
+    filas = math.ceil(n / columnas)
+    alto_extra = (0.35 if titulo else 0) + (0.25 * filas if subtitulos is not None else 0)
+    fig, ejes = plt.subplots(filas, columnas, squeeze=False,
+                             figsize=(tamano * columnas, tamano * filas + alto_extra))
+    for i, eje in enumerate(ejes.flat):
+        eje.axis("off")
+        if i >= n:
+            continue
+        if x.shape[-1] == 1:
+            eje.imshow(x[i, ..., 0], cmap=cmap, vmin=0, vmax=1)
+        else:
+            eje.imshow(x[i])
+        if subtitulos is not None:
+            eje.set_title(str(subtitulos[i]), fontsize=9)
+    if titulo:
+        fig.suptitle(titulo)
+    fig.tight_layout()
+    return fig
+
+
+def mostrar_imagenes(imagenes, columnas: int | None = None, titulo: str | None = None,
+                     subtitulos: Sequence[str] | None = None, rango: str = "auto",
+                     cmap: str = "gray_r", tamano: float = 1.3) -> None:
+    """Muestra una rejilla de imágenes (véase :func:`rejilla_imagenes`)."""
+    rejilla_imagenes(imagenes, columnas, titulo, subtitulos, rango, cmap, tamano)
+    plt.show()
+
+
+def _comprobar_imagenes(imagenes) -> np.ndarray:
+    x = np.asarray(imagenes)
+    if x.ndim == 3:
+        x = x[..., np.newaxis]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] == 0:
+        raise ValueError(
+            "Se esperaban imágenes de forma (N, alto, ancho), (N, alto, ancho, 1) o (N, alto, ancho, 3) "
+            f"con N ≥ 1; llegó la forma {x.shape}."
+        )
+    if not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"Se esperaban imágenes numéricas; llegó el tipo {x.dtype}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("Las imágenes contienen valores no finitos (NaN o infinito); no se pueden dibujar.")
+    return x

@@ -1,0 +1,119 @@
+"""Regenera los .ipynb emparejados (los que abre Colab) a partir de los .md.
+
+La fuente de cada capítulo es su .md (MyST); el .ipynb se escribe con jupytext,
+sin salidas y pidiendo GPU en Colab. Uso:
+
+    python scripts/cuadernos.py             # regenera todos
+    python scripts/cuadernos.py --comprobar # solo dice cuáles están desincronizados
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+RAIZ = Path(__file__).resolve().parents[1]
+CAPITULOS = RAIZ / "chapters"
+
+METADATOS = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+    # Colab abre el cuaderno pidiendo un entorno con GPU.
+    "accelerator": "GPU",
+    "colab": {"provenance": [], "gpuType": "T4"},
+}
+
+
+def fuentes_md() -> list[Path]:
+    """Los .md de capítulos (todo .md bajo chapters/ salvo los README)."""
+    return sorted(p for p in CAPITULOS.rglob("*.md") if p.name != "README.md"
+                  and ".ipynb_checkpoints" not in p.parts)
+
+
+def cuaderno_de(md: Path) -> nbformat.NotebookNode:
+    """El cuaderno que corresponde a ``md``: mismas celdas, sin salidas.
+
+    El Markdown propio de MyST (recuadros, desplegables, citas) se traduce a
+    Markdown/HTML que Colab sabe mostrar; el código no se toca.
+    """
+    nb = jupytext.read(md, fmt="md:myst")
+    nb.metadata = nbformat.from_dict(METADATOS)
+    for i, celda in enumerate(nb.cells):
+        celda.id = f"celda-{i:03d}"  # identificadores estables: sin cambios espurios en git
+        if celda.cell_type == "code":
+            celda.outputs, celda.execution_count = [], None
+        elif celda.cell_type == "markdown":
+            celda.source = markdown_para_colab(celda.source)
+    return nb
+
+
+_RECUADRO = re.compile(r"^:::\{(\w+)\}[ \t]*([^\n]*)\n((?::\w+:[^\n]*\n)*)(.*?)^:::[ \t]*$", re.M | re.S)
+_CITA = re.compile(r"\{footcite(?::[pt])?\}`([^`]+)`")
+_BIBLIOGRAFIA = re.compile(r"^```\{footbibliography\}\s*\n```", re.M)
+
+
+def markdown_para_colab(texto: str) -> str:
+    """Traduce las construcciones de MyST del libro a Markdown que entiende Colab."""
+
+    def recuadro(m: re.Match) -> str:
+        tipo, titulo, opciones, cuerpo = m.groups()
+        titulo = titulo.strip() or tipo.capitalize()
+        if "dropdown" in opciones:
+            return f"<details><summary><b>{titulo}</b></summary>\n\n{cuerpo.strip()}\n\n</details>"
+        lineas = [f"> **{titulo}**", ">"] + [f"> {l}".rstrip() for l in cuerpo.strip().splitlines()]
+        return "\n".join(lineas)
+
+    texto = _RECUADRO.sub(recuadro, texto)
+    texto = _CITA.sub(lambda m: "[" + ", ".join(k.strip() for k in m.group(1).split(",")) + "]", texto)
+    return _BIBLIOGRAFIA.sub("Las referencias completas están al final de esta página en la versión "
+                             "HTML del libro y en `references.bib`.", texto)
+
+
+def resumen(nb: nbformat.NotebookNode) -> list[tuple]:
+    """Lo que debe coincidir entre .md e .ipynb: tipo, texto y etiquetas de cada celda."""
+    return [nb.metadata.get("kernelspec", {}).get("name")] + [
+        (c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", []))) for c in nb.cells
+    ]
+
+
+def escribir(md: Path) -> Path:
+    destino = md.with_suffix(".ipynb")
+    jupytext.write(cuaderno_de(md), destino, fmt="ipynb")
+    return destino
+
+
+def desincronizados() -> list[str]:
+    """Capítulos cuyo .ipynb falta o no coincide con su .md."""
+    malos = []
+    for md in fuentes_md():
+        ipynb = md.with_suffix(".ipynb")
+        if not ipynb.is_file():
+            malos.append(f"{ipynb.relative_to(RAIZ)} (falta)")
+            continue
+        guardado = nbformat.read(ipynb, as_version=4)
+        if any(c.get("outputs") for c in guardado.cells if c.cell_type == "code"):
+            malos.append(f"{ipynb.relative_to(RAIZ)} (tiene salidas)")
+        elif resumen(guardado) != resumen(cuaderno_de(md)):
+            malos.append(f"{ipynb.relative_to(RAIZ)} (distinto de su .md)")
+    return malos
+
+
+def main(argv: list[str]) -> int:
+    if "--comprobar" in argv:
+        malos = desincronizados()
+        for m in malos:
+            print("Desincronizado:", m)
+        if malos:
+            print("Regenera con: python scripts/cuadernos.py")
+        return 1 if malos else 0
+    for md in fuentes_md():
+        print("Escrito", escribir(md).relative_to(RAIZ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,58 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from generativa.graficos import a_unidad, rango_de, rejilla_imagenes
+
+
+@pytest.fixture(autouse=True)
+def _cerrar_figuras():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("imagenes, rango", [
+    (np.array([-1.0, 0.0, 1.0]), "[-1,1]"),
+    (np.array([0.0, 0.5, 1.0]), "[0,1]"),
+    (np.array([0.0, 127.5, 255.0]), "[0,255]"),
+])
+def test_los_tres_rangos_van_a_cero_uno(imagenes, rango):
+    x = imagenes.reshape(1, 1, 3, 1)
+    assert rango_de(x) == rango
+    assert a_unidad(x).ravel().tolist() == [0.0, 0.5, 1.0]
+    assert a_unidad(x, rango).ravel().tolist() == [0.0, 0.5, 1.0]
+
+
+def test_rango_explicito_recorta_lo_que_se_sale():
+    x = np.array([-0.5, 0.5, 1.5]).reshape(1, 1, 3)
+    assert a_unidad(x, "[0,1]").ravel().tolist() == [0.0, 0.5, 1.0]
+
+
+def test_rejilla_con_titulo_subtitulos_y_filas():
+    imagenes = np.random.default_rng(0).uniform(-1, 1, (12, 32, 32, 1))
+    fig = rejilla_imagenes(imagenes, columnas=5, titulo="Dígitos", subtitulos=[str(i) for i in range(12)])
+    assert fig._suptitle.get_text() == "Dígitos"
+    assert len(fig.axes) == 15  # 3 filas de 5
+    con_imagen = [eje for eje in fig.axes if eje.images]
+    assert len(con_imagen) == 12 and con_imagen[11].get_title() == "11"
+    assert all(not eje.axison for eje in fig.axes)
+
+
+def test_rejilla_en_color_por_defecto_una_fila():
+    fig = rejilla_imagenes(np.random.default_rng(1).uniform(0, 1, (4, 8, 8, 3)))
+    assert len(fig.axes) == 4
+    assert fig.axes[0].images[0].get_array().shape == (8, 8, 3)
+
+
+@pytest.mark.parametrize("imagenes, kwargs, mensaje", [
+    (np.zeros((2, 8, 8, 2)), {}, r"forma \(N, alto, ancho\).*\(2, 8, 8, 2\)"),
+    (np.zeros((0, 8, 8)), {}, "N ≥ 1"),
+    (np.full((1, 8, 8), np.nan), {}, "no finitos"),
+    (np.zeros((2, 8, 8)), {"subtitulos": ["a"]}, "Se esperaban 2 subtítulos"),
+    (np.zeros((2, 8, 8)), {"rango": "[0,2]"}, "'rango' debe ser"),
+    (np.zeros((2, 8, 8)), {"columnas": 0}, "'columnas' debe ser un entero"),
+    (np.array([["a"]]), {}, "forma"),
+])
+def test_rejilla_valida_la_entrada(imagenes, kwargs, mensaje):
+    with pytest.raises(ValueError, match=mensaje):
+        rejilla_imagenes(imagenes, **kwargs)
