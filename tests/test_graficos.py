@@ -2,7 +2,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from generativa.graficos import a_unidad, rango_de, rejilla_imagenes
+from generativa.graficos import a_unidad, animar_imagenes, mostrar_codigo, rango_de, rejilla_imagenes
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +56,27 @@ def test_rejilla_en_color_por_defecto_una_fila():
 def test_rejilla_valida_la_entrada(imagenes, kwargs, mensaje):
     with pytest.raises(ValueError, match=mensaje):
         rejilla_imagenes(imagenes, **kwargs)
+
+
+def test_animacion_en_html_con_un_fotograma_por_imagen():
+    fotogramas = np.random.default_rng(2).uniform(-1, 1, (5, 16, 16, 3))
+    html = animar_imagenes(fotogramas, titulos=[f"paso {i}" for i in range(5)]).data
+    assert "<script" in html and html.count("data:image/png;base64") == 5
+    assert not plt.get_fignums()  # la figura auxiliar se cierra
+
+
+@pytest.mark.parametrize("kwargs, mensaje", [
+    ({"titulos": ["a"]}, "Se esperaban 3 títulos"),
+    ({"intervalo_ms": 0}, "'intervalo_ms'"),
+])
+def test_animacion_valida(kwargs, mensaje):
+    with pytest.raises(ValueError, match=mensaje):
+        animar_imagenes(np.zeros((3, 8, 8)), **kwargs)
+
+
+def test_mostrar_codigo_es_el_de_la_biblioteca():
+    import inspect
+    codigo = mostrar_codigo(rejilla_imagenes).data
+    assert codigo.startswith("```python\n") and inspect.getsource(rejilla_imagenes) in codigo
+    with pytest.raises(ValueError, match="función o una clase"):
+        mostrar_codigo(42)

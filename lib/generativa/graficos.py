@@ -85,6 +85,55 @@ def mostrar_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
     plt.show()
 
 
+def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str = "auto",
+                    intervalo_ms: int = 120, tamano: float = 3.0, cmap: str = "gray_r"):
+    """Animación de una secuencia de imágenes que se reproduce en la página HTML.
+
+    ``fotogramas``: ``(F, alto, ancho[, canales])``. Devuelve un objeto ``HTML``
+    de IPython con el reproductor de matplotlib (``to_jshtml``): funciona en el
+    libro estático, sin núcleo, y en Colab o Jupyter.
+    """
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    x = a_unidad(fotogramas, rango)
+    if titulos is not None and len(titulos) != len(x):
+        raise ValueError(f"Se esperaban {len(x)} títulos, uno por fotograma; llegaron {len(titulos)}.")
+    if isinstance(intervalo_ms, bool) or not isinstance(intervalo_ms, int) or intervalo_ms < 1:
+        raise ValueError(f"'intervalo_ms' debe ser un entero ≥ 1; llegó {intervalo_ms!r}.")
+    fig, eje = plt.subplots(figsize=(tamano, tamano + (0.4 if titulos is not None else 0)))
+    eje.axis("off")
+    color = x.shape[-1] == 3
+    imagen = eje.imshow(x[0] if color else x[0, ..., 0], cmap=None if color else cmap, vmin=0, vmax=1)
+    titulo = eje.set_title(titulos[0] if titulos is not None else "")
+    fig.tight_layout()
+
+    def dibujar(i):
+        imagen.set_data(x[i] if color else x[i, ..., 0])
+        if titulos is not None:
+            titulo.set_text(titulos[i])
+        return imagen, titulo
+
+    anim = animation.FuncAnimation(fig, dibujar, frames=len(x), interval=intervalo_ms, blit=False)
+    html = anim.to_jshtml(default_mode="once")
+    plt.close(fig)
+    return HTML(html)
+
+
+def mostrar_codigo(objeto):
+    """El código fuente de una función o clase de la biblioteca, resaltado.
+
+    Así el código que se lee en un capítulo es, literalmente, el que se ejecuta.
+    """
+    import inspect
+
+    from IPython.display import Markdown
+
+    if not (inspect.isfunction(objeto) or inspect.isclass(objeto) or inspect.ismethod(objeto)):
+        raise ValueError(f"Se esperaba una función o una clase; llegó {type(objeto).__name__}.")
+    return Markdown(f"```python\n{inspect.getsource(objeto)}```")
+
+
 def _comprobar_imagenes(imagenes) -> np.ndarray:
     x = np.asarray(imagenes)
     if x.ndim == 3:

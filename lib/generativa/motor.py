@@ -39,6 +39,8 @@ def importar_tensorflow():
         return sys.modules["tensorflow"]
     with silenciar_salida_nativa():
         import tensorflow
+        # Buscar dispositivos inicializa CUDA, que también avisa por el descriptor 2.
+        tensorflow.config.list_physical_devices("GPU")
     return tensorflow
 
 
