@@ -99,16 +99,18 @@ def test_nombre_de_archivo_desconocido():
         obtener("cifar")
 
 
-def test_los_datos_incluidos_estan_registrados_y_caben():
+def test_los_datos_y_pesos_incluidos_estan_registrados_y_caben():
     registrados = {f.ruta for f in FUENTES.values()}
-    presentes = {str(p.relative_to(DATOS)) for p in DATOS.rglob("*") if p.is_file() and p.name != "README.md"
-                 and "pesos" not in p.parts}
-    assert presentes <= registrados, presentes - registrados
+    presentes = {p.relative_to(DATOS).as_posix() for p in DATOS.rglob("*") if p.is_file()
+                 and p.name != "README.md" and ".respaldo" not in p.parts and not p.name.endswith(".csv")}
+    assert presentes <= registrados, f"sin registrar (python scripts/registrar_pesos.py): {presentes - registrados}"
     for ruta in presentes:
         fuente = next(f for f in FUENTES.values() if f.ruta == ruta)
         assert sha256_de(DATOS / ruta) == fuente.sha256, ruta
-    tamano = sum(p.stat().st_size for p in DATOS.rglob("*") if p.is_file() and "pesos" not in p.parts)
-    assert tamano < 30 * 2**20, f"los datos incluidos ocupan {tamano / 2**20:.1f} MB"
+    datos = sum(p.stat().st_size for p in DATOS.rglob("*") if p.is_file() and "pesos" not in p.parts)
+    pesos = sum(p.stat().st_size for p in (DATOS / "pesos").rglob("*") if p.is_file())
+    assert datos < 30 * 2**20, f"los datos incluidos ocupan {datos / 2**20:.1f} MB"
+    assert pesos < 30 * 2**20, f"los pesos incluidos ocupan {pesos / 2**20:.1f} MB"
 
 
 def test_los_datos_se_encuentran_desde_cualquier_carpeta(tmp_path):

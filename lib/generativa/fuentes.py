@@ -77,6 +77,14 @@ ORIGINALES: dict[int, tuple[str, int]] = {
 for _numero, (_suma, _bytes) in ORIGINALES.items():
     FUENTES[f"flor_original_{_numero:05d}"] = Fuente(f"flowers102/jpg/image_{_numero:05d}.jpg", _suma, _bytes)
 
+# Pesos entrenados incluidos en data/pesos/. Este bloque lo escribe
+# «python scripts/registrar_pesos.py» a partir de los archivos presentes: no editar a mano.
+# --- pesos: inicio ---
+PESOS: dict[str, tuple[str, str, int]] = {}
+# --- pesos: fin ---
+for _nombre, (_ruta, _suma, _bytes) in PESOS.items():
+    FUENTES[_nombre] = Fuente(_ruta, _suma, _bytes)
+
 
 def esta_disponible(nombre: str) -> bool:
     """``True`` si el archivo ``nombre`` existe en alguna carpeta local (sin verificarlo)."""

@@ -1,0 +1,325 @@
+"""Modelo basado en energía (EBM) del curso: red de energía, Langevin, búfer y entrenamiento.
+
+Convención de signos (la del código del curso): la red devuelve una
+**puntuación** s_θ(x) = −E_θ(x). Puntuación alta = energía baja = imagen
+plausible. La dinámica de Langevin sube por la puntuación (baja por la energía).
+
+Todo el bucle de Langevin y el paso de entrenamiento se compilan con
+``tf.function``; el búfer de muestras es un tensor, no una lista de Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .motor import importar_keras, importar_tensorflow
+
+tf = importar_tensorflow()
+keras = importar_keras()
+layers = keras.layers
+
+# Hiperparámetros del curso.
+IMAGE_SIZE = 32
+CHANNELS = 1
+STEP_SIZE = 10
+STEPS = 60
+NOISE = 0.005
+ALPHA = 0.1
+GRADIENT_CLIP = 0.03
+BATCH_SIZE = 128
+BUFFER_SIZE = 8192
+FRESH_SHARE = 0.05
+LEARNING_RATE = 1e-4
+EPOCHS = 60
+
+
+# ------------------------------------------------------------------ la red
+
+def build_energy_network(image_size: int = IMAGE_SIZE, channels: int = CHANNELS) -> keras.Model:
+    """La red del curso: cuatro convoluciones con paso 2 y dos densas, activación swish.
+
+    Devuelve un ``keras.Model`` de ``(N, 32, 32, 1)`` a ``(N, 1)``: la puntuación
+    s_θ(x) = −E_θ(x) de cada imagen (76.993 parámetros con las medidas del curso).
+    """
+    if image_size != 32 or channels != 1:
+        raise ValueError(
+            "La red de energía del curso espera imágenes de 32x32 con 1 canal; "
+            f"llegaron image_size={image_size!r} y channels={channels!r}."
+        )
+    ebm_input = layers.Input(shape=(image_size, image_size, channels), name="imagen")
+    x = layers.Conv2D(16, kernel_size=5, strides=2, padding="same", activation="swish")(ebm_input)
+    x = layers.Conv2D(32, kernel_size=3, strides=2, padding="same", activation="swish")(x)
+    x = layers.Conv2D(64, kernel_size=3, strides=2, padding="same", activation="swish")(x)
+    x = layers.Conv2D(64, kernel_size=3, strides=2, padding="same", activation="swish")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(64, activation="swish")(x)
+    ebm_output = layers.Dense(1, name="puntuacion")(x)
+    return keras.Model(ebm_input, ebm_output, name="red_de_energia")
+
+
+def comprobar_imagenes(imagenes, nombre: str = "imágenes"):
+    """Comprueba (fuera de un grafo) que lleguen imágenes ``(N, 32, 32, 1)`` en [-1, 1]."""
+    forma = tuple(imagenes.shape)
+    if len(forma) == 4 and forma[1:3] == (28, 28):
+        raise ValueError(
+            f"Las {nombre} son de 28x28 y el EBM espera 32x32: rellena 2 píxeles de fondo (−1) por "
+            "cada lado, como hace generativa.datos.cargar_mnist."
+        )
+    if len(forma) != 4 or forma[1:] != (IMAGE_SIZE, IMAGE_SIZE, CHANNELS):
+        raise ValueError(f"Se esperaban {nombre} de forma (N, 32, 32, 1); llegó la forma {forma}.")
+    valores = np.asarray(imagenes)
+    if not np.all(np.isfinite(valores)):
+        raise ValueError(f"Las {nombre} contienen valores no finitos (NaN o infinito).")
+    if valores.size and (valores.min() < -1.0 - 1e-6 or valores.max() > 1.0 + 1e-6):
+        consejo = " Parecen valores 0-255: reescala con x / 127.5 − 1." if valores.max() > 1.5 else ""
+        raise ValueError(
+            f"Las {nombre} deben tener valores en [-1, 1]; llegaron entre {valores.min():.3g} y "
+            f"{valores.max():.3g}.{consejo}"
+        )
+
+
+# ------------------------------------------------------------- Langevin
+
+def _paso_langevin(model, inp_imgs, step_size, noise, gradient_clip):
+    """Un paso: ruido, recorte, gradiente de la puntuación (recortado) hacia arriba, recorte."""
+    inp_imgs = inp_imgs + tf.random.normal(tf.shape(inp_imgs), mean=0.0, stddev=noise)
+    inp_imgs = tf.clip_by_value(inp_imgs, -1.0, 1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(inp_imgs)
+        out_score = model(inp_imgs, training=False)
+    grads = tape.gradient(out_score, inp_imgs)
+    grads = tf.clip_by_value(grads, -gradient_clip, gradient_clip)
+    inp_imgs = inp_imgs + step_size * grads
+    return tf.clip_by_value(inp_imgs, -1.0, 1.0)
+
+
+def _langevin(model, inp_imgs, steps, step_size, noise, gradient_clip):
+    def cuerpo(i, x):
+        return i + 1, _paso_langevin(model, x, step_size, noise, gradient_clip)
+
+    _, inp_imgs = tf.while_loop(lambda i, x: i < steps, cuerpo, (tf.constant(0), inp_imgs))
+    return inp_imgs
+
+
+def _langevin_con_pasos(model, inp_imgs, steps, step_size, noise, gradient_clip):
+    def cuerpo(i, x, pasos):
+        x = _paso_langevin(model, x, step_size, noise, gradient_clip)
+        return i + 1, x, pasos.write(i, x)
+
+    pasos = tf.TensorArray(tf.float32, size=steps)
+    _, _, pasos = tf.while_loop(lambda i, x, p: i < steps, cuerpo, (tf.constant(0), inp_imgs, pasos))
+    return pasos.stack()
+
+
+_langevin_compilado = tf.function(_langevin, reduce_retracing=True)
+_langevin_con_pasos_compilado = tf.function(_langevin_con_pasos, reduce_retracing=True)
+
+
+def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_step=False,
+                     gradient_clip=GRADIENT_CLIP):
+    """Dinámica de Langevin sobre la puntuación del modelo, compilada.
+
+    En cada uno de los ``steps`` pasos: x ← clip(x + ruido·N(0, I)); x ← clip(x +
+    step_size · clip(∇ₓ s_θ(x), ±gradient_clip)), con recortes a [-1, 1]. Devuelve
+    las imágenes finales o, con ``return_img_per_step``, un tensor
+    ``(steps, N, 32, 32, 1)`` con las imágenes tras cada paso.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"'steps' debe ser un entero ≥ 1; llegó {steps!r}.")
+    for nombre, valor in (("step_size", step_size), ("noise", noise), ("gradient_clip", gradient_clip)):
+        if not isinstance(valor, (int, float, np.floating)) or isinstance(valor, bool) or valor < 0:
+            raise ValueError(f"'{nombre}' debe ser un número ≥ 0; llegó {valor!r}.")
+    comprobar_imagenes(inp_imgs, "imágenes de partida")
+    x = tf.convert_to_tensor(inp_imgs, dtype=tf.float32)
+    argumentos = (model, x, tf.constant(int(steps)), tf.constant(float(step_size)),
+                  tf.constant(float(noise)), tf.constant(float(gradient_clip)))
+    if return_img_per_step:
+        return _langevin_con_pasos_compilado(*argumentos)
+    return _langevin_compilado(*argumentos)
+
+
+# --------------------------------------------------------------- el búfer
+
+class Buffer(keras.layers.Layer):
+    """Búfer de repetición: las muestras de Langevin de lotes anteriores.
+
+    Guarda hasta ``buffer_size`` imágenes en un tensor. Cada lote de muestras
+    falsas parte de imágenes del búfer elegidas al azar, salvo una fracción
+    ``fresh_share`` (≈5 %) que parte de ruido uniforme nuevo; tras Langevin, las
+    muestras resultantes entran en el búfer sustituyendo a las más antiguas.
+    """
+
+    def __init__(self, model, batch_size: int = BATCH_SIZE, buffer_size: int = BUFFER_SIZE,
+                 fresh_share: float = FRESH_SHARE, **kwargs):
+        super().__init__(**kwargs)
+        for nombre, valor in (("batch_size", batch_size), ("buffer_size", buffer_size)):
+            if isinstance(valor, bool) or not isinstance(valor, (int, np.integer)) or valor < 1:
+                raise ValueError(f"'{nombre}' debe ser un entero ≥ 1; llegó {valor!r}.")
+        if buffer_size < batch_size:
+            raise ValueError(f"El búfer ({buffer_size}) no puede ser menor que el lote ({batch_size}).")
+        if not 0 <= fresh_share <= 1:
+            raise ValueError(f"'fresh_share' debe estar en [0, 1]; llegó {fresh_share!r}.")
+        self.model = model
+        self.batch_size, self.buffer_size, self.fresh_share = int(batch_size), int(buffer_size), float(fresh_share)
+        forma = (self.buffer_size, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)
+        # Empieza con un lote de ruido uniforme en [-1, 1], como el del curso.
+        inicial = np.zeros(forma, np.float32)
+        inicial[: self.batch_size] = np.random.default_rng().uniform(-1, 1, (self.batch_size, *forma[1:]))
+        self.examples = self.add_weight(shape=forma, initializer=keras.initializers.Constant(inicial),
+                                        trainable=False, name="examples", dtype="float32")
+        self.count = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.batch_size),
+                                     trainable=False, name="count", dtype="int32")
+        self.position = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.batch_size % self.buffer_size),
+                                        trainable=False, name="position", dtype="int32")
+
+    def sample_new_exmps(self, steps, step_size, noise, gradient_clip=GRADIENT_CLIP):
+        """Un lote de muestras falsas: del búfer (o ruido nuevo) + Langevin; las guarda."""
+        n = self.batch_size
+        indices = tf.random.uniform((n,), 0, self.count, dtype=tf.int32)
+        old_imgs = tf.gather(self.examples, indices)
+        rand_imgs = tf.random.uniform((n, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)) * 2 - 1
+        fresh = tf.random.uniform((n, 1, 1, 1)) < self.fresh_share
+        inp_imgs = tf.where(fresh, rand_imgs, old_imgs)
+        inp_imgs = _langevin(self.model, inp_imgs, steps, step_size, noise, gradient_clip)
+        posiciones = (self.position + tf.range(n)) % self.buffer_size
+        self.examples.assign(tf.tensor_scatter_nd_update(self.examples, posiciones[:, None], inp_imgs))
+        self.position.assign((self.position + n) % self.buffer_size)
+        self.count.assign(tf.minimum(self.count + n, self.buffer_size))
+        return inp_imgs
+
+
+# --------------------------------------------------------------- el modelo
+
+class EBM(keras.Model):
+    """El modelo completo: red de energía, búfer y entrenamiento por divergencia contrastiva.
+
+    ``loss = cdiv + reg`` con ``cdiv = media(s(falsas)) − media(s(reales))`` y
+    ``reg = alpha · media(s(reales)² + s(falsas)²)``. Las reales reciben un ruido
+    de desviación ``noise`` antes de puntuarse.
+    """
+
+    def __init__(self, model=None, alpha=ALPHA, steps=STEPS, step_size=STEP_SIZE, noise=NOISE,
+                 gradient_clip=GRADIENT_CLIP, batch_size=BATCH_SIZE, buffer_size=BUFFER_SIZE,
+                 fresh_share=FRESH_SHARE, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model if model is not None else build_energy_network()
+        self.buffer = Buffer(self.model, batch_size, buffer_size, fresh_share)
+        self.alpha, self.steps, self.step_size = float(alpha), int(steps), float(step_size)
+        self.noise, self.gradient_clip = float(noise), float(gradient_clip)
+        self.loss_metric = keras.metrics.Mean(name="loss")
+        self.reg_loss_metric = keras.metrics.Mean(name="reg")
+        self.cdiv_loss_metric = keras.metrics.Mean(name="cdiv")
+        self.real_out_metric = keras.metrics.Mean(name="real")
+        self.fake_out_metric = keras.metrics.Mean(name="fake")
+        self.built = True  # la red y el búfer ya tienen sus pesos
+
+    @property
+    def metrics(self):
+        return [self.loss_metric, self.reg_loss_metric, self.cdiv_loss_metric,
+                self.real_out_metric, self.fake_out_metric]
+
+    def call(self, inputs, training=False):
+        return self.model(inputs, training=training)
+
+    def contrastive_divergence(self, real_out, fake_out):
+        """Pérdida del curso: (cdiv, reg, loss) a partir de las puntuaciones."""
+        cdiv_loss = tf.reduce_mean(fake_out) - tf.reduce_mean(real_out)
+        reg_loss = self.alpha * tf.reduce_mean(real_out**2 + fake_out**2)
+        return cdiv_loss, reg_loss, cdiv_loss + reg_loss
+
+    def train_step(self, real_imgs):
+        real_imgs = real_imgs + tf.random.normal(tf.shape(real_imgs), mean=0.0, stddev=self.noise)
+        real_imgs = tf.clip_by_value(real_imgs, -1.0, 1.0)
+        fake_imgs = self.buffer.sample_new_exmps(self.steps, self.step_size, self.noise, self.gradient_clip)
+        n = tf.shape(real_imgs)[0]
+        inp_imgs = tf.concat([real_imgs, fake_imgs], axis=0)
+        with tf.GradientTape() as training_tape:
+            out = self.model(inp_imgs, training=True)
+            real_out, fake_out = out[:n], out[n:]
+            cdiv_loss, reg_loss, loss = self.contrastive_divergence(real_out, fake_out)
+        grads = training_tape.gradient(loss, self.model.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+        return self._actualizar(loss, reg_loss, cdiv_loss, real_out, fake_out)
+
+    def test_step(self, real_imgs):
+        n = tf.shape(real_imgs)[0]
+        fake_imgs = tf.random.uniform(tf.shape(real_imgs)) * 2 - 1
+        out = self.model(tf.concat([real_imgs, fake_imgs], axis=0), training=False)
+        real_out, fake_out = out[:n], out[n:]
+        cdiv_loss, reg_loss, loss = self.contrastive_divergence(real_out, fake_out)
+        return self._actualizar(loss, reg_loss, cdiv_loss, real_out, fake_out)
+
+    def _actualizar(self, loss, reg_loss, cdiv_loss, real_out, fake_out):
+        self.loss_metric.update_state(loss)
+        self.reg_loss_metric.update_state(reg_loss)
+        self.cdiv_loss_metric.update_state(cdiv_loss)
+        self.real_out_metric.update_state(tf.reduce_mean(real_out))
+        self.fake_out_metric.update_state(tf.reduce_mean(fake_out))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def conjunto_de_entrenamiento(imagenes, batch_size: int = BATCH_SIZE, seed: int | None = None):
+    """``tf.data`` barajado en lotes completos (el EBM compara lotes del mismo tamaño)."""
+    comprobar_imagenes(imagenes, "imágenes de entrenamiento")
+    if len(imagenes) < batch_size:
+        raise ValueError(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(imagenes)}.")
+    datos = tf.data.Dataset.from_tensor_slices(np.asarray(imagenes, np.float32))
+    datos = datos.shuffle(len(imagenes), seed=seed, reshuffle_each_iteration=True)
+    return datos.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+# ------------------------------------------------- perfiles y pesos entrenados
+
+from dataclasses import dataclass  # noqa: E402
+
+from .fuentes import FUENTES, obtener  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ConfiguracionEBM:
+    """Cuánto se entrena el EBM en cada perfil (los hiperparámetros son siempre los del curso)."""
+
+    conjunto: str
+    """``"prueba"`` (los 10.000 dígitos incluidos) o ``"completo"`` (los 70.000 descargados)."""
+    imagenes: int | None
+    epocas: int
+    pasos_por_epoca: int | None
+    guardar_en: tuple[int, ...]
+
+
+CONFIGURACIONES = {
+    "rapido": ConfiguracionEBM("prueba", 512, 1, 3, (1,)),
+    "cpu": ConfiguracionEBM("prueba", None, 60, None, (1, 2, 5, 10, 20, 30, 45, 60)),
+    "completo": ConfiguracionEBM("completo", None, 60, None, (1, 2, 5, 10, 20, 30, 45, 60)),
+}
+
+
+def epocas_entrenadas() -> list[int]:
+    """Épocas de las que el repositorio incluye pesos entrenados del EBM."""
+    return sorted(int(n.rsplit("_", 1)[1]) for n in FUENTES if n.startswith("ebm_epoca_"))
+
+
+def cargar_red_entrenada(epoca: int | None = None) -> keras.Model:
+    """La red de energía con los pesos incluidos de ``epoca`` (por defecto, la última).
+
+    Los pesos se verifican por sha256 antes de cargarse (véase ``generativa.fuentes``).
+    """
+    disponibles = epocas_entrenadas()
+    if not disponibles:
+        raise ValueError("El repositorio no incluye pesos entrenados del EBM: entrena con "
+                         "«python -m generativa.entrenar ebm».")
+    if epoca is None:
+        epoca = disponibles[-1]
+    if epoca not in disponibles:
+        raise ValueError(f"No hay pesos del EBM de la época {epoca!r}; los hay de: {disponibles}.")
+    red = build_energy_network()
+    red.load_weights(obtener(f"ebm_epoca_{epoca:03d}", descargar_si_falta=False))
+    return red
+
+
+def procedencia() -> dict:
+    """La procedencia de los pesos incluidos: perfil, épocas, datos, semilla, duración, métricas."""
+    import json
+
+    with open(obtener("ebm_procedencia", descargar_si_falta=False), encoding="utf-8") as f:
+        return json.load(f)

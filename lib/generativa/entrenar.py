@@ -1,0 +1,164 @@
+"""Entrenamiento desde la línea de órdenes: ``python -m generativa.entrenar ebm``.
+
+Guarda los pesos en las épocas elegidas, escribe un JSON de procedencia con el
+historial de métricas y, si se interrumpe, continúa donde lo dejó al volver a
+lanzar la misma orden (``keras.callbacks.BackupAndRestore``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from .integridad import sha256_de
+from .perfiles import PERFILES, Perfil, perfil_activo
+from .rutas import directorio_cache
+
+CONSEJO_EBM = (
+    "Prueba a bajar la tasa de aprendizaje, a usar Adam con beta_1 = 0, a subir el peso de la "
+    "regularización (alpha) o a reducir el tamaño de paso de Langevin."
+)
+
+
+def carpeta_por_defecto(modelo: str) -> Path:
+    """``data/pesos/<modelo>`` en una copia del repositorio; si no, la caché del usuario."""
+    repositorio = Path(__file__).resolve().parents[2] / "data"
+    if repositorio.is_dir():
+        return repositorio / "pesos" / modelo
+    return directorio_cache() / "pesos" / modelo
+
+
+def describir_maquina() -> dict:
+    from .motor import importar_tensorflow
+
+    tf = importar_tensorflow()
+    return {
+        "sistema": platform.platform(),
+        "procesador": platform.processor() or platform.machine(),
+        "nucleos": os.cpu_count(),
+        "gpu": [d.name for d in tf.config.list_physical_devices("GPU")],
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": __import__("keras").__version__,
+    }
+
+
+def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida: Path | str | None = None,
+                 semilla: int = 42, guardar_en=None, verbose: int = 1, callbacks_extra=()) -> dict:
+    """Entrena el EBM del curso con el perfil dado y devuelve (y guarda) su procedencia.
+
+    Si una ejecución anterior con la misma ``salida`` se interrumpió, continúa desde
+    la última época completada (pesos, optimizador, búfer e historial).
+    """
+    from . import ebm
+    from .datos import cargar_mnist
+    from .entrenamiento import DetenerSiDiverge, GuardarPesosEnEpocas
+
+    keras = ebm.keras
+    perfil = perfil or perfil_activo()
+    config = ebm.CONFIGURACIONES[perfil.nombre]
+    epocas = config.epocas if epocas is None else epocas
+    if isinstance(epocas, bool) or not isinstance(epocas, int) or epocas < 1:
+        raise ValueError(f"'epocas' debe ser un entero ≥ 1; llegó {epocas!r}.")
+    guardar_en = tuple(e for e in (guardar_en or config.guardar_en) if e <= epocas) or (epocas,)
+    if epocas not in guardar_en:
+        guardar_en = (*guardar_en, epocas)
+    salida = Path(salida) if salida is not None else carpeta_por_defecto("ebm")
+
+    keras.utils.set_random_seed(semilla)
+    imagenes, _ = cargar_mnist(config.conjunto)
+    if config.imagenes is not None:
+        imagenes = imagenes[: config.imagenes]
+    datos = ebm.conjunto_de_entrenamiento(imagenes, seed=semilla)
+    if config.pasos_por_epoca is not None:
+        datos = datos.take(config.pasos_por_epoca)
+
+    modelo = ebm.EBM()
+    modelo.compile(optimizer=keras.optimizers.Adam(learning_rate=ebm.LEARNING_RATE))
+    guardar = GuardarPesosEnEpocas(salida, guardar_en, red=lambda m: m.model, prefijo="ebm")
+    respaldo, registro, historial_csv = _respaldo_y_registro(keras, salida)
+    vigilante = DetenerSiDiverge(("loss", "real", "fake"), limite=1e3, consejo=CONSEJO_EBM)
+
+    inicio = time.time()
+    modelo.fit(datos, epochs=epocas, callbacks=[respaldo, registro, guardar, vigilante, *callbacks_extra],
+               verbose=verbose, shuffle=False)  # el conjunto ya se baraja en cada época
+    duracion = time.time() - inicio
+    historial = _leer_historial(historial_csv)
+
+    procedencia = {
+        "modelo": "EBM del curso (red de energía de 76.993 parámetros)",
+        "perfil": perfil.nombre,
+        "epocas": epocas,
+        "datos": (f"MNIST, {len(imagenes)} dígitos ({'conjunto de prueba oficial incluido' if config.conjunto == 'prueba' else 'los 70.000 de mnist.npz'})"
+                  + (f", {config.pasos_por_epoca} lotes por época" if config.pasos_por_epoca else "")),
+        "semilla": semilla,
+        "hiperparametros": {
+            "batch_size": ebm.BATCH_SIZE, "steps": ebm.STEPS, "step_size": ebm.STEP_SIZE, "noise": ebm.NOISE,
+            "alpha": ebm.ALPHA, "gradient_clip": ebm.GRADIENT_CLIP, "buffer_size": ebm.BUFFER_SIZE,
+            "fresh_share": ebm.FRESH_SHARE, "optimizador": "Adam", "learning_rate": ebm.LEARNING_RATE,
+        },
+        "maquina": describir_maquina(),
+        "duracion_s": round(duracion, 1),
+        "reanudado_desde_epoca": int(modelo._initial_epoch or 0),
+        "nota_duracion": "tiempo de la última ejecución; si se reanudó tras una interrupción, solo esa parte",
+        "historial": historial,
+        "metricas_finales": {k: vals[-1] for k, vals in historial.items()},
+        "pesos": {f"ebm_epoca_{e:03d}.weights.h5": sha256_de(guardar.ruta(e)) for e in guardar_en
+                  if guardar.ruta(e).is_file()},
+    }
+    salida.mkdir(parents=True, exist_ok=True)
+    with open(salida / "procedencia.json", "w", encoding="utf-8") as f:
+        json.dump(procedencia, f, ensure_ascii=False, indent=2)
+    return procedencia
+
+
+def _respaldo_y_registro(keras, salida: Path):
+    """BackupAndRestore más un CSV de métricas por época que sobrevive a las interrupciones."""
+    carpeta = salida / ".respaldo"
+    historial_csv = salida / "historial_en_curso.csv"
+    if not (carpeta / "training_metadata.json").is_file():
+        historial_csv.unlink(missing_ok=True)  # empieza de cero: nada que continuar
+    salida.mkdir(parents=True, exist_ok=True)
+    respaldo = keras.callbacks.BackupAndRestore(str(carpeta), delete_checkpoint=True)
+    registro = keras.callbacks.CSVLogger(str(historial_csv), append=True)
+    return respaldo, registro, historial_csv
+
+
+def _leer_historial(historial_csv: Path) -> dict:
+    import csv
+
+    with open(historial_csv, encoding="utf-8") as f:
+        filas = list(csv.DictReader(f))
+    historial_csv.unlink()
+    # CSVLogger añade columnas val_* vacías («NA») cuando no hay validación: se descartan.
+    claves = [c for c in filas[0] if c != "epoch" and any(f[c] != "NA" for f in filas)]
+    return {clave: [round(float(fila[clave]), 6) for fila in filas] for clave in claves}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generativa.entrenar",
+                                     description="Entrena los modelos del libro.")
+    sub = parser.add_subparsers(dest="modelo", required=True)
+    p_ebm = sub.add_parser("ebm", help="el modelo basado en energía sobre MNIST")
+    for p in (p_ebm,):
+        p.add_argument("--perfil", choices=list(PERFILES), help="perfil de ejecución (por defecto, el activo)")
+        p.add_argument("--epocas", type=int, help="número de épocas (por defecto, el del perfil)")
+        p.add_argument("--salida", type=Path, help="carpeta de los pesos (por defecto, data/pesos/<modelo>)")
+        p.add_argument("--semilla", type=int, default=42)
+        p.add_argument("--guardar-en", type=lambda s: [int(x) for x in s.split(",")],
+                       help="épocas en las que guardar pesos, separadas por comas")
+    args = parser.parse_args(argv)
+    perfil = PERFILES[args.perfil] if args.perfil else perfil_activo()
+    print(f"Entrenando {args.modelo} con el perfil «{perfil.nombre}»...", flush=True)
+    procedencia = entrenar_ebm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en)
+    print(f"Hecho en {procedencia['duracion_s']:.0f} s. Métricas finales: {procedencia['metricas_finales']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
