@@ -2,8 +2,8 @@
 
 Necesita el libro construido (``jupyter-book build .``), Chromium de Debian
 (``/usr/bin/chromium``) y el paquete ``playwright``. Sin libro construido las
-pruebas se saltan, salvo con ``GENERATIVA_EXIGIR_LIBRO=1`` (así las ejecuta
-``.ci/run``), que convierte la ausencia en un fallo. MathJax se sirve desde una
+pruebas se saltan, salvo en CI (``CI=true``) o con ``GENERATIVA_EXIGIR_LIBRO=1``,
+donde la ausencia es un fallo. MathJax se sirve desde una
 copia local (``npm install mathjax@3`` en ``.ci/npm``) porque aquí no hay CDN.
 """
 
@@ -27,7 +27,8 @@ CAPTURAS = RAIZ / "_build" / "capturas"
 EJECUTADOS = RAIZ / "_build" / "jupyter_execute"
 MATHJAX = Path(os.environ.get("GENERATIVA_MATHJAX", RAIZ / ".ci" / "npm" / "node_modules" / "mathjax"))
 CHROMIUM = os.environ.get("GENERATIVA_CHROMIUM", "/usr/bin/chromium")
-EXIGIR = os.environ.get("GENERATIVA_EXIGIR_LIBRO") == "1"
+# En CI (CI=true) o con GENERATIVA_EXIGIR_LIBRO=1, que falte el libro o el navegador es un fallo.
+EXIGIR = os.environ.get("GENERATIVA_EXIGIR_LIBRO") == "1" or os.environ.get("CI") == "true"
 CONFIG = (RAIZ / "_config.yml").read_text(encoding="utf-8")
 REPOSITORIO = re.search(r"(?m)^  url: https://github\.com/(\S+)$", CONFIG).group(1)
 

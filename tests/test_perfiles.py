@@ -37,6 +37,8 @@ def test_la_nota_muestra_perfil_y_cifras():
     assert "ejecución reducida" in html
     assert "«cpu»" in repr(nota) and "épocas: 12" in repr(nota)
     assert "ejecución reducida" not in nota_perfil(perfil=PERFILES["completo"], epocas=50)._repr_html_()
+    assert "Perfil de pruebas" in nota_perfil(perfil=PERFILES["rapido"], epocas=1)._repr_html_()
+    assert "Perfil de pruebas" not in html
 
 
 def test_la_nota_valida_lo_que_recibe():

@@ -95,6 +95,10 @@ class NotaPerfil:
         if self.perfil.nombre != "completo":
             aviso = ("<p>Es una ejecución reducida: las cifras del curso completo son las del perfil "
                      "<code>completo</code>, que se obtiene al abrir el capítulo en Colab con GPU.</p>")
+        if self.perfil.nombre == "rapido":
+            aviso += ("<p><strong>Perfil de pruebas:</strong> los cálculos son tan cortos que las figuras "
+                      "pueden no mostrar lo que describe el texto, que corresponde a los perfiles "
+                      "<code>cpu</code> y <code>completo</code>.</p>")
         return (
             '<div class="admonition note nota-perfil" style="border-left:4px solid #4a7;padding:0.4em 1em">'
             f'<p class="admonition-title">Resultados de esta página: perfil '

@@ -1,0 +1,150 @@
+"""La U-Net del curso que predice el ruido: incrustación sinusoidal y bloques.
+
+Los nombres siguen el código del curso (``sinusoidal_embedding``, ``ResidualBlock``,
+``DownBlock``, ``UpBlock``). La incrustación es una capa registrada de Keras (no
+una ``Lambda``), así que los modelos se guardan y se cargan sin código arbitrario.
+Funciona con cualquier motor de Keras (TensorFlow o JAX): solo usa ``keras.ops``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .motor import importar_keras
+
+keras = importar_keras()
+layers, ops = keras.layers, keras.ops
+
+NOISE_EMBEDDING_SIZE = 32
+WIDTHS = (32, 64, 96, 128)
+BLOCK_DEPTH = 2
+
+
+def sinusoidal_embedding(x, embedding_dims: int = NOISE_EMBEDDING_SIZE, min_frequency: float = 1.0,
+                         max_frequency: float = 1000.0):
+    """Incrustación sinusoidal de una varianza de ruido: ``(..., 1)`` → ``(..., embedding_dims)``.
+
+    Usa ``embedding_dims / 2`` frecuencias f espaciadas exponencialmente entre
+    ``min_frequency`` y ``max_frequency``, velocidades angulares 2πf, y concatena
+    [sen(2πf·x), cos(2πf·x)].
+    """
+    frequencies = ops.exp(ops.linspace(math.log(min_frequency), math.log(max_frequency), embedding_dims // 2))
+    angular_speeds = ops.cast(2.0 * math.pi * frequencies, "float32")
+    x = ops.cast(x, "float32")
+    return ops.concatenate([ops.sin(angular_speeds * x), ops.cos(angular_speeds * x)], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="generativa")
+class SinusoidalEmbedding(layers.Layer):
+    """Capa que aplica :func:`sinusoidal_embedding` (sin pesos)."""
+
+    def __init__(self, embedding_dims: int = NOISE_EMBEDDING_SIZE, min_frequency: float = 1.0,
+                 max_frequency: float = 1000.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(embedding_dims, bool) or not isinstance(embedding_dims, int) or embedding_dims < 2 \
+                or embedding_dims % 2:
+            raise ValueError(f"'embedding_dims' debe ser un entero par ≥ 2; llegó {embedding_dims!r}.")
+        if not 0 < min_frequency < max_frequency:
+            raise ValueError("Se esperaba 0 < min_frequency < max_frequency; llegaron "
+                             f"{min_frequency!r} y {max_frequency!r}.")
+        self.embedding_dims, self.min_frequency, self.max_frequency = embedding_dims, min_frequency, max_frequency
+
+    def call(self, x):
+        return sinusoidal_embedding(x, self.embedding_dims, self.min_frequency, self.max_frequency)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.embedding_dims)
+
+    def get_config(self):
+        return {**super().get_config(), "embedding_dims": self.embedding_dims,
+                "min_frequency": self.min_frequency, "max_frequency": self.max_frequency}
+
+
+def ResidualBlock(width: int):
+    """Bloque residual: (Conv 1x1 si cambian los canales) + BN sin parámetros, Conv 3x3 swish, Conv 3x3, suma."""
+    _comprobar_entero(width, "width")
+
+    def apply(x):
+        input_width = x.shape[-1]
+        if input_width == width:
+            residual = x
+        else:
+            residual = layers.Conv2D(width, kernel_size=1)(x)
+        x = layers.BatchNormalization(center=False, scale=False)(x)
+        x = layers.Conv2D(width, kernel_size=3, padding="same", activation="swish")(x)
+        x = layers.Conv2D(width, kernel_size=3, padding="same")(x)
+        return layers.Add()([x, residual])
+
+    return apply
+
+
+def DownBlock(width: int, block_depth: int):
+    """``block_depth`` bloques residuales (cada salida va a ``skips``) y AveragePooling2D(2)."""
+    _comprobar_entero(width, "width")
+    _comprobar_entero(block_depth, "block_depth")
+
+    def apply(x):
+        x, skips = x
+        for _ in range(block_depth):
+            x = ResidualBlock(width)(x)
+            skips.append(x)
+        return layers.AveragePooling2D(pool_size=2)(x)
+
+    return apply
+
+
+def UpBlock(width: int, block_depth: int):
+    """UpSampling2D(2, bilineal) y ``block_depth`` veces: concatenar ``skips.pop()`` y bloque residual."""
+    _comprobar_entero(width, "width")
+    _comprobar_entero(block_depth, "block_depth")
+
+    def apply(x):
+        x, skips = x
+        x = layers.UpSampling2D(size=2, interpolation="bilinear")(x)
+        for _ in range(block_depth):
+            x = layers.Concatenate()([x, skips.pop()])
+            x = ResidualBlock(width)(x)
+        return x
+
+    return apply
+
+
+def build_unet(image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEPTH,
+               embedding_dims: int = NOISE_EMBEDDING_SIZE) -> keras.Model:
+    """La U-Net del curso: entradas ``(imágenes ruidosas, varianzas del ruido)``, salida: ruido predicho.
+
+    ``widths[:-1]`` son los anchos de los bloques de bajada (y, al revés, de subida) y
+    ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por defecto tiene
+    1.950.627 parámetros entrenables y 2.880 no entrenables.
+    """
+    _comprobar_entero(block_depth, "block_depth")
+    widths = tuple(widths)
+    if len(widths) < 2 or not all(isinstance(w, (int, np.integer)) and w > 0 for w in widths):
+        raise ValueError(f"'widths' debe tener al menos dos anchos enteros positivos; llegó {widths!r}.")
+    niveles = len(widths) - 1
+    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 2 ** niveles \
+            or image_size % (2 ** niveles):
+        raise ValueError(f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay {niveles} reducciones a la "
+                         f"mitad); llegó {image_size!r}.")
+    noisy_images = keras.Input(shape=(image_size, image_size, 3), name="noisy_images")
+    x = layers.Conv2D(widths[0], kernel_size=1)(noisy_images)
+    noise_variances = keras.Input(shape=(1, 1, 1), name="noise_variances")
+    noise_embedding = SinusoidalEmbedding(embedding_dims, name="sinusoidal_embedding")(noise_variances)
+    noise_embedding = layers.UpSampling2D(size=image_size, interpolation="nearest")(noise_embedding)
+    x = layers.Concatenate()([x, noise_embedding])
+    skips = []
+    for width in widths[:-1]:
+        x = DownBlock(width, block_depth)([x, skips])
+    for _ in range(block_depth):
+        x = ResidualBlock(widths[-1])(x)
+    for width in reversed(widths[:-1]):
+        x = UpBlock(width, block_depth)([x, skips])
+    x = layers.Conv2D(3, kernel_size=1, kernel_initializer="zeros")(x)
+    return keras.Model([noisy_images, noise_variances], x, name="unet")
+
+
+def _comprobar_entero(valor, nombre: str) -> None:
+    if isinstance(valor, bool) or not isinstance(valor, (int, np.integer)) or valor < 1:
+        raise ValueError(f"'{nombre}' debe ser un entero ≥ 1; llegó {valor!r}.")
