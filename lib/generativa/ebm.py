@@ -10,8 +10,11 @@ Todo el bucle de Langevin y el paso de entrenamiento se compilan con
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from .fuentes import FUENTES, obtener
 from .motor import importar_keras, importar_tensorflow
 
 tf = importar_tensorflow()
@@ -269,10 +272,6 @@ def conjunto_de_entrenamiento(imagenes, batch_size: int = BATCH_SIZE, seed: int 
 
 
 # ------------------------------------------------- perfiles y pesos entrenados
-
-from dataclasses import dataclass  # noqa: E402
-
-from .fuentes import FUENTES, obtener  # noqa: E402
 
 
 @dataclass(frozen=True)
