@@ -163,3 +163,12 @@ def test_el_entrenamiento_interrumpido_continua(tmp_path, monkeypatch):
     assert set(procedencia["pesos"]) == {"ebm_epoca_001.weights.h5", "ebm_epoca_003.weights.h5"}
     guardada = json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8"))
     assert guardada["epocas"] == 3 and guardada["perfil"] == "rapido"
+
+    # Continuar un entrenamiento terminado: desde los pesos de la época 3 hasta la 4.
+    with pytest.raises(ValueError, match="debe ser mayor que las 3 ya entrenadas"):
+        entrenar.entrenar_ebm(PERFILES["rapido"], epocas=3, salida=tmp_path, verbose=0, continuar=True)
+    seguida = entrenar.entrenar_ebm(PERFILES["rapido"], epocas=4, salida=tmp_path, verbose=0, continuar=True)
+    assert seguida["continuado_desde_epoca"] == 3 and seguida["epocas"] == 4
+    assert len(seguida["historial"]["loss"]) == 4
+    assert seguida["historial"]["loss"][:3] == procedencia["historial"]["loss"]
+    assert {"ebm_epoca_001.weights.h5", "ebm_epoca_003.weights.h5", "ebm_epoca_004.weights.h5"} <= set(seguida["pesos"])

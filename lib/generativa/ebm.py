@@ -288,7 +288,7 @@ class ConfiguracionEBM:
 
 CONFIGURACIONES = {
     "rapido": ConfiguracionEBM("prueba", 512, 1, 3, (1,)),
-    "cpu": ConfiguracionEBM("prueba", None, 60, None, (1, 2, 5, 10, 20, 30, 45, 60)),
+    "cpu": ConfiguracionEBM("prueba", None, 100, None, (1, 2, 5, 10, 20, 30, 45, 60, 80, 100)),
     "completo": ConfiguracionEBM("completo", None, 60, None, (1, 2, 5, 10, 20, 30, 45, 60)),
 }
 

@@ -49,11 +49,14 @@ def describir_maquina() -> dict:
 
 
 def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida: Path | str | None = None,
-                 semilla: int = 42, guardar_en=None, verbose: int = 1, callbacks_extra=()) -> dict:
+                 semilla: int = 42, guardar_en=None, verbose: int = 1, callbacks_extra=(),
+                 continuar: bool = False) -> dict:
     """Entrena el EBM del curso con el perfil dado y devuelve (y guarda) su procedencia.
 
     Si una ejecución anterior con la misma ``salida`` se interrumpió, continúa desde
-    la última época completada (pesos, optimizador, búfer e historial).
+    la última época completada (pesos, optimizador, búfer e historial). Con
+    ``continuar=True`` parte de los pesos de un entrenamiento ya terminado en ``salida``
+    y sigue hasta ``epocas`` épocas en total (el optimizador y el búfer empiezan de nuevo).
     """
     from . import ebm
     from .datos import cargar_mnist
@@ -65,12 +68,14 @@ def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida
     epocas = config.epocas if epocas is None else epocas
     if isinstance(epocas, bool) or not isinstance(epocas, int) or epocas < 1:
         raise ValueError(f"'epocas' debe ser un entero ≥ 1; llegó {epocas!r}.")
-    guardar_en = tuple(e for e in (guardar_en or config.guardar_en) if e <= epocas) or (epocas,)
+    salida = Path(salida) if salida is not None else carpeta_por_defecto("ebm")
+    anterior = _entrenamiento_anterior(salida, epocas) if continuar else None
+    desde = anterior["epocas"] if anterior else 0
+    guardar_en = tuple(e for e in (guardar_en or config.guardar_en) if desde < e <= epocas) or (epocas,)
     if epocas not in guardar_en:
         guardar_en = (*guardar_en, epocas)
-    salida = Path(salida) if salida is not None else carpeta_por_defecto("ebm")
 
-    keras.utils.set_random_seed(semilla)
+    keras.utils.set_random_seed(semilla + desde)
     imagenes, _ = cargar_mnist(config.conjunto)
     if config.imagenes is not None:
         imagenes = imagenes[: config.imagenes]
@@ -80,15 +85,19 @@ def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida
 
     modelo = ebm.EBM()
     modelo.compile(optimizer=keras.optimizers.Adam(learning_rate=ebm.LEARNING_RATE))
+    if anterior:
+        modelo.model.load_weights(salida / f"ebm_epoca_{desde:03d}.weights.h5")
     guardar = GuardarPesosEnEpocas(salida, guardar_en, red=lambda m: m.model, prefijo="ebm")
     respaldo, registro, historial_csv = _respaldo_y_registro(keras, salida)
     vigilante = DetenerSiDiverge(("loss", "real", "fake"), limite=1e3, consejo=CONSEJO_EBM)
 
     inicio = time.time()
-    modelo.fit(datos, epochs=epocas, callbacks=[respaldo, registro, guardar, vigilante, *callbacks_extra],
-               verbose=verbose, shuffle=False)  # el conjunto ya se baraja en cada época
+    modelo.fit(datos, epochs=epocas, initial_epoch=desde, verbose=verbose, shuffle=False,  # ya barajado
+               callbacks=[respaldo, registro, guardar, vigilante, *callbacks_extra])
     duracion = time.time() - inicio
     historial = _leer_historial(historial_csv)
+    if anterior:
+        historial = {k: anterior["historial"][k] + v for k, v in historial.items()}
 
     procedencia = {
         "modelo": "EBM del curso (red de energía de 76.993 parámetros)",
@@ -103,18 +112,33 @@ def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida
             "fresh_share": ebm.FRESH_SHARE, "optimizador": "Adam", "learning_rate": ebm.LEARNING_RATE,
         },
         "maquina": describir_maquina(),
-        "duracion_s": round(duracion, 1),
+        "duracion_s": round(duracion + (anterior["duracion_s"] if anterior else 0), 1),
         "reanudado_desde_epoca": int(modelo._initial_epoch or 0),
+        "continuado_desde_epoca": desde,
         "nota_duracion": "tiempo de la última ejecución; si se reanudó tras una interrupción, solo esa parte",
         "historial": historial,
         "metricas_finales": {k: vals[-1] for k, vals in historial.items()},
-        "pesos": {f"ebm_epoca_{e:03d}.weights.h5": sha256_de(guardar.ruta(e)) for e in guardar_en
-                  if guardar.ruta(e).is_file()},
+        "pesos": {**(anterior["pesos"] if anterior else {}),
+                  **{f"ebm_epoca_{e:03d}.weights.h5": sha256_de(guardar.ruta(e)) for e in guardar_en
+                     if guardar.ruta(e).is_file()}},
     }
     salida.mkdir(parents=True, exist_ok=True)
     with open(salida / "procedencia.json", "w", encoding="utf-8") as f:
         json.dump(procedencia, f, ensure_ascii=False, indent=2)
     return procedencia
+
+
+def _entrenamiento_anterior(salida: Path, epocas: int) -> dict:
+    """La procedencia del entrenamiento terminado en ``salida`` del que se quiere continuar."""
+    ruta = salida / "procedencia.json"
+    if not ruta.is_file():
+        raise ValueError(f"No hay un entrenamiento terminado del que continuar en {salida} (falta procedencia.json).")
+    with open(ruta, encoding="utf-8") as f:
+        anterior = json.load(f)
+    if epocas <= anterior["epocas"]:
+        raise ValueError(f"Para continuar, 'epocas' (el total) debe ser mayor que las {anterior['epocas']} ya "
+                         f"entrenadas; llegó {epocas}.")
+    return anterior
 
 
 def _respaldo_y_registro(keras, salida: Path):
@@ -152,10 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--semilla", type=int, default=42)
         p.add_argument("--guardar-en", type=lambda s: [int(x) for x in s.split(",")],
                        help="épocas en las que guardar pesos, separadas por comas")
+        p.add_argument("--continuar", action="store_true",
+                       help="seguir un entrenamiento terminado en --salida hasta --epocas épocas en total")
     args = parser.parse_args(argv)
     perfil = PERFILES[args.perfil] if args.perfil else perfil_activo()
     print(f"Entrenando {args.modelo} con el perfil «{perfil.nombre}»...", flush=True)
-    procedencia = entrenar_ebm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en)
+    procedencia = entrenar_ebm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en,
+                               continuar=args.continuar)
     print(f"Hecho en {procedencia['duracion_s']:.0f} s. Métricas finales: {procedencia['metricas_finales']}")
     return 0
 

@@ -80,7 +80,30 @@ for _numero, (_suma, _bytes) in ORIGINALES.items():
 # Pesos entrenados incluidos en data/pesos/. Este bloque lo escribe
 # «python scripts/registrar_pesos.py» a partir de los archivos presentes: no editar a mano.
 # --- pesos: inicio ---
-PESOS: dict[str, tuple[str, str, int]] = {}
+PESOS: dict[str, tuple[str, str, int]] = {
+    "ebm_epoca_001": ("pesos/ebm/ebm_epoca_001.weights.h5",
+        "47b6ea6730a2f161851b797a539f82df0b62f82b5c71233db28a354487318770", 336288),
+    "ebm_epoca_002": ("pesos/ebm/ebm_epoca_002.weights.h5",
+        "f0a68f94f3c6da489c013453b994fedaa179b201174dc3e042370ee15a6a750e", 336288),
+    "ebm_epoca_005": ("pesos/ebm/ebm_epoca_005.weights.h5",
+        "ad9a7fb755966bfba3edaa00449e55fe6eb4718d64dd243583e59e5898187a60", 336288),
+    "ebm_epoca_010": ("pesos/ebm/ebm_epoca_010.weights.h5",
+        "ee2495b93edb1c01119ee9f12d951bd9c104fff84daf22610aa28f3b7f32a822", 336288),
+    "ebm_epoca_020": ("pesos/ebm/ebm_epoca_020.weights.h5",
+        "957f8142bf4b110efa1494373c352613c64f526718dbc42d2cb636564061384a", 336288),
+    "ebm_epoca_030": ("pesos/ebm/ebm_epoca_030.weights.h5",
+        "2104eb089fe9c6e44453b718bc3f2c139c53d933535c5fe3b15038269ce0e041", 336288),
+    "ebm_epoca_045": ("pesos/ebm/ebm_epoca_045.weights.h5",
+        "a2819dd8bced2dc7f6aca161791bb9eaaa696b6c8f1a2467238313df300bbab1", 336288),
+    "ebm_epoca_060": ("pesos/ebm/ebm_epoca_060.weights.h5",
+        "646f567f67e4a2bfae98d14e4a16dbcbd403d1534b20d8e2021bf017673f84c9", 336288),
+    "ebm_epoca_080": ("pesos/ebm/ebm_epoca_080.weights.h5",
+        "6a0da32cf97618ac6adf4fa0dd013a6a779b4478059f2f2cb63fe105171b0639", 336288),
+    "ebm_epoca_100": ("pesos/ebm/ebm_epoca_100.weights.h5",
+        "d611ed79f3e7d710171101aceec9d91b397768df0c224d5c274d8dcfcc9b0623", 336288),
+    "ebm_procedencia": ("pesos/ebm/procedencia.json",
+        "749b7fd793ef0ed6b4b2f1ff802b7d614c0770ba588221b367269271a03fe036", 10219),
+}
 # --- pesos: fin ---
 for _nombre, (_ruta, _suma, _bytes) in PESOS.items():
     FUENTES[_nombre] = Fuente(_ruta, _suma, _bytes)
