@@ -55,9 +55,9 @@ def main() -> None:
         segunda = construir(perfil, salida)
         limite_primera, limite_cache = OBJETIVOS.get(perfil, (None, None))
         print(f"\nPerfil «{perfil}»")
-        print(f"  primera construcción: {primera / 60:6.1f} min"
+        print(f"  primera construcción: {primera:7.1f} s"
               + (f"   (objetivo < {limite_primera / 60:.0f} min)" if limite_primera else ""))
-        print(f"  con caché:            {segunda / 60:6.1f} min"
+        print(f"  con caché:            {segunda:7.1f} s"
               + (f"   (objetivo < {limite_cache / 60:.0f} min)" if limite_cache else "")
               + f"   cociente primera / caché: {primera / segunda:.1f}x")
         for documento, segundos in tiempos_por_capitulo(salida):

@@ -106,7 +106,7 @@ def test_un_entrenamiento_corto_actualiza_metricas_y_pesos():
     (lambda: Buffer(None, fresh_share=2), "'fresh_share'"),
     (lambda: build_energy_network(28), "32x32 con 1 canal"),
     (lambda: ebm.conjunto_de_entrenamiento(np.zeros((10, 32, 32, 1), np.float32)), "al menos 128"),
-    (lambda: ebm.cargar_red_entrenada(7), "No hay pesos del EBM de la época 7|no incluye pesos"),
+    (lambda: ebm.cargar_red_entrenada(7), "No hay pesos del EBM de la época 7"),
 ])
 def test_errores_en_espanol(llamada, mensaje):
     with pytest.raises(ValueError, match=mensaje):
@@ -172,3 +172,34 @@ def test_el_entrenamiento_interrumpido_continua(tmp_path, monkeypatch):
     assert len(seguida["historial"]["loss"]) == 4
     assert seguida["historial"]["loss"][:3] == procedencia["historial"]["loss"]
     assert {"ebm_epoca_001.weights.h5", "ebm_epoca_003.weights.h5", "ebm_epoca_004.weights.h5"} <= set(seguida["pesos"])
+
+
+def test_los_pesos_incluidos_se_cargan_verificados():
+    assert ebm.epocas_entrenadas()[-1] == ebm.procedencia()["epocas"]
+    red = ebm.cargar_red_entrenada()
+    from generativa.datos import cargar_mnist
+    reales = cargar_mnist()[0][:256]
+    ruido = np.random.default_rng(0).uniform(-1, 1, (256, 32, 32, 1)).astype(np.float32)
+    assert red(reales).numpy().mean() > red(ruido).numpy().mean() + 1.0
+
+
+def test_cargar_o_entrenar_sin_pesos_incluidos(tmp_path, monkeypatch):
+    from generativa import fuentes
+    from generativa.perfiles import PERFILES
+
+    for nombre in [n for n in fuentes.FUENTES if n.startswith("ebm_")]:
+        monkeypatch.delitem(fuentes.FUENTES, nombre)
+    monkeypatch.setenv("GENERATIVA_CACHE", str(tmp_path))
+    monkeypatch.setitem(ebm.CONFIGURACIONES, "rapido", ebm.ConfiguracionEBM("prueba", 256, 1, 2, (1,)))
+    monkeypatch.setattr(ebm, "STEPS", 2)
+    with pytest.raises(ValueError, match="No hay pesos entrenados del EBM"):
+        ebm.cargar_red_entrenada()
+    assert ebm.cargar_o_entrenar(PERFILES["rapido"]) == [1]
+    assert ebm.procedencia()["perfil"] == "rapido"
+    assert ebm.cargar_red_entrenada().count_params() == 76_993
+    # Unos pesos propios dañados no se usan.
+    archivo = tmp_path / "pesos" / "ebm" / "ebm_epoca_001.weights.h5"
+    archivo.write_bytes(archivo.read_bytes()[:-10] + b"0123456789")
+    from generativa.integridad import ErrorDeDatos
+    with pytest.raises(ErrorDeDatos, match="dañado"):
+        ebm.cargar_red_entrenada()
