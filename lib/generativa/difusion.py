@@ -1,0 +1,160 @@
+"""El modelo de difusión del curso: normalizador, U-Net, copia EMA y calendario coseno desplazado.
+
+``DiffusionModel`` sigue el código del curso (y el ejemplo DDIM de keras.io):
+``denoise`` convierte el ruido predicho en la imagen predicha, ``train_step``
+entrena con el error absoluto medio sobre el ruido y actualiza la copia EMA, y
+``reverse_diffusion`` invierte la difusión con pasos deterministas al estilo DDIM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .calendarios import offset_cosine_diffusion_schedule
+from .motor import importar_keras, importar_tensorflow
+from .unet import BLOCK_DEPTH, WIDTHS, build_unet
+
+tf = importar_tensorflow()
+keras = importar_keras()
+ops = keras.ops
+
+EMA = 0.999
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 1e-4
+DATASET_REPETITIONS = 5
+EPOCHS = 50
+
+
+def decaimiento_ema(paso, ema: float = EMA):
+    """Decaimiento de la EMA con calentamiento: min(ema, (1 + n) / (10 + n)).
+
+    Con 0,999 fijo, tras 1.000 pasos la copia EMA aún conserva e^-1 ≈ 37 % de sus pesos
+    iniciales (aleatorios): en una ejecución corta generaría ruido. Al principio la
+    EMA sigue de cerca a la red y, con los pasos, el decaimiento tiende a ``ema``.
+    """
+    paso = ops.cast(paso, "float32")
+    return ops.minimum(ema, (1.0 + paso) / (10.0 + paso))
+
+
+class DiffusionModel(keras.Model):
+    """Modelo de difusión: ``network`` (se entrena), ``ema_network`` (genera) y ``normalizer``."""
+
+    def __init__(self, image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEPTH, ema: float = EMA,
+                 schedule=offset_cosine_diffusion_schedule, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 < ema < 1:
+            raise ValueError(f"'ema' debe estar entre 0 y 1; llegó {ema!r}.")
+        self.image_size, self.ema, self.schedule = int(image_size), float(ema), schedule
+        self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
+        self.normalizer.build((None, image_size, image_size, 3))
+        self.network = build_unet(image_size, widths, block_depth)
+        self.ema_network = keras.models.clone_model(self.network)
+        self.ema_network.set_weights(self.network.get_weights())
+        self.noise_loss_tracker = keras.metrics.Mean(name="n_loss")
+        self.image_loss_tracker = keras.metrics.Mean(name="i_loss")
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [self.noise_loss_tracker, self.image_loss_tracker]
+
+    def adapt(self, images, batch_size: int = 256):
+        """Adapta el normalizador (media y varianza por canal) a ``images`` en [0, 1]."""
+        self._comprobar_imagenes(images)
+        self.normalizer.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(images, np.float32)).batch(batch_size))
+
+    def denormalize(self, images):
+        """De imágenes normalizadas a colores en [0, 1]."""
+        images = self.normalizer.mean + images * ops.sqrt(self.normalizer.variance)
+        return ops.clip(images, 0.0, 1.0)
+
+    def denoise(self, noisy_images, noise_rates, signal_rates, training):
+        """Ruido predicho por la red (o por la EMA si no se entrena) e imagen que implica."""
+        network = self.network if training else self.ema_network
+        pred_noises = network([noisy_images, noise_rates**2], training=training)
+        pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
+        return pred_noises, pred_images
+
+    def call(self, inputs, training=False):
+        noisy_images, noise_rates, signal_rates = inputs
+        return self.denoise(noisy_images, noise_rates, signal_rates, training)
+
+    def reverse_diffusion(self, initial_noise, diffusion_steps: int):
+        """Invierte la difusión en ``diffusion_steps`` pasos deterministas (DDIM, η = 0).
+
+        En cada paso: predice imagen y ruido en el tiempo t y los vuelve a mezclar con
+        las tasas del tiempo t − 1/pasos. Devuelve la última imagen predicha (normalizada).
+        """
+        self._comprobar_pasos(diffusion_steps)
+        num_images = ops.shape(initial_noise)[0]
+        step_size = 1.0 / diffusion_steps
+        current_images = initial_noise
+        pred_images = initial_noise
+        for step in range(diffusion_steps):
+            diffusion_times = ops.ones((num_images, 1, 1, 1)) - step * step_size
+            noise_rates, signal_rates = self.schedule(diffusion_times)
+            pred_noises, pred_images = self.denoise(current_images, noise_rates, signal_rates, training=False)
+            # En el último paso el tiempo siguiente es 0 (o −1e-8 por redondeo): se recorta.
+            next_noise_rates, next_signal_rates = self.schedule(ops.maximum(diffusion_times - step_size, 0.0))
+            current_images = next_signal_rates * pred_images + next_noise_rates * pred_noises
+        return pred_images
+
+    def generate(self, num_images: int, diffusion_steps: int, initial_noise=None):
+        """``num_images`` imágenes en [0, 1] desde ruido gaussiano (o desde ``initial_noise``)."""
+        if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)) or num_images < 1:
+            raise ValueError(f"'num_images' debe ser un entero ≥ 1; llegó {num_images!r}.")
+        forma = (int(num_images), self.image_size, self.image_size, 3)
+        if initial_noise is None:
+            initial_noise = keras.random.normal(forma)
+        elif tuple(initial_noise.shape) != forma:
+            raise ValueError(f"El ruido inicial debe tener la forma {forma}; llegó {tuple(initial_noise.shape)}.")
+        generated = self.reverse_diffusion(ops.convert_to_tensor(initial_noise, "float32"), diffusion_steps)
+        return self.denormalize(generated)
+
+    def train_step(self, images):
+        images = self.normalizer(images, training=False)
+        noises = keras.random.normal(ops.shape(images))
+        batch_size = ops.shape(images)[0]
+        diffusion_times = keras.random.uniform((batch_size, 1, 1, 1), minval=0.0, maxval=1.0)
+        noise_rates, signal_rates = self.schedule(diffusion_times)
+        noisy_images = signal_rates * images + noise_rates * noises
+        with tf.GradientTape() as tape:
+            pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=True)
+            noise_loss = self.loss(noises, pred_noises)  # el curso: error absoluto medio
+            image_loss = self.loss(images, pred_images)  # solo como métrica
+        gradients = tape.gradient(noise_loss, self.network.trainable_weights)
+        self.optimizer.apply_gradients(zip(gradients, self.network.trainable_weights))
+        decay = decaimiento_ema(self.optimizer.iterations, self.ema)
+        for weight, ema_weight in zip(self.network.weights, self.ema_network.weights):
+            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
+        self.noise_loss_tracker.update_state(noise_loss)
+        self.image_loss_tracker.update_state(image_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, images):
+        images = self.normalizer(images, training=False)
+        noises = keras.random.normal(ops.shape(images))
+        batch_size = ops.shape(images)[0]
+        diffusion_times = keras.random.uniform((batch_size, 1, 1, 1), minval=0.0, maxval=1.0)
+        noise_rates, signal_rates = self.schedule(diffusion_times)
+        noisy_images = signal_rates * images + noise_rates * noises
+        pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=False)
+        self.noise_loss_tracker.update_state(self.loss(noises, pred_noises))
+        self.image_loss_tracker.update_state(self.loss(images, pred_images))
+        return {m.name: m.result() for m in self.metrics}
+
+    def _comprobar_imagenes(self, images):
+        forma = tuple(np.shape(images))
+        if len(forma) != 4 or forma[1:] != (self.image_size, self.image_size, 3):
+            raise ValueError(f"Se esperaban imágenes (N, {self.image_size}, {self.image_size}, 3); llegó {forma}.")
+        valores = np.asarray(images)
+        if valores.size and (valores.min() < 0 or valores.max() > 1):
+            raise ValueError(f"Se esperaban imágenes en [0, 1]; llegaron valores entre {valores.min():.3g} y "
+                             f"{valores.max():.3g}.")
+
+    @staticmethod
+    def _comprobar_pasos(diffusion_steps):
+        if isinstance(diffusion_steps, bool) or not isinstance(diffusion_steps, (int, np.integer)) \
+                or diffusion_steps < 1:
+            raise ValueError(f"'diffusion_steps' debe ser un entero ≥ 1; llegó {diffusion_steps!r}.")
