@@ -119,7 +119,7 @@ class Flores(NamedTuple):
 def cargar_flores(image_size: int = 64) -> Flores:
     """Oxford 102 Flowers como cuadrados de ``image_size`` píxeles en [0, 1].
 
-    Lee el archivo con la estructura oficial (``jpg/image_XXXXX.jpg`` dentro de
+    Lee el archivo con la estructura oficial (``jpg/image_NNNNN.jpg`` dentro de
     un ``.tgz``) más ``imagelabels.mat`` y ``setid.mat``. Hasta 64 píxeles usa la
     copia incluida de 64x64; para tamaños mayores, o si la copia no está, el
     archivo oficial, que se descarga y verifica la primera vez. Cada imagen se
@@ -159,7 +159,7 @@ def _flores_de_archivo(archivo: Path, image_size: int) -> Flores:
     except (tarfile.TarError, EOFError, OSError) as e:
         raise ErrorDeDatos(f"No se pudo leer el archivo de flores {archivo}: {e}") from e
     if not numeros:
-        raise ErrorDeDatos(f"{archivo} no contiene ninguna imagen jpg/image_XXXXX.jpg.")
+        raise ErrorDeDatos(f"{archivo} no contiene ninguna imagen jpg/image_NNNNN.jpg.")
     orden = np.argsort(numeros)
     numeros = np.asarray(numeros, dtype=np.int64)[orden]
     if numeros[-1] > etiquetas_oficiales.size:
