@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .integridad import ErrorDeDatos, verificar_archivo
+from .validacion import comprobar_entero
 
 
 class ErrorDeDescarga(RuntimeError):
@@ -25,8 +26,7 @@ def descargar(url: str, destino: Path | str, sha256: str, tamano: int | None = N
     """
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ValueError(f"Se esperaba una URL http:// o https://; llegó {url!r}.")
-    if not isinstance(intentos, int) or intentos < 1:
-        raise ValueError(f"'intentos' debe ser un entero ≥ 1; llegó {intentos!r}.")
+    comprobar_entero(intentos, "intentos")
     destino = Path(destino)
     destino.parent.mkdir(parents=True, exist_ok=True)
     parcial = destino.with_name(destino.name + ".part")

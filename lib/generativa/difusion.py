@@ -13,6 +13,7 @@ import numpy as np
 from .calendarios import offset_cosine_diffusion_schedule
 from .motor import importar_keras, importar_tensorflow
 from .unet import BLOCK_DEPTH, WIDTHS, build_unet
+from .validacion import comprobar_entero
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -86,7 +87,7 @@ class DiffusionModel(keras.Model):
         En cada paso: predice imagen y ruido en el tiempo t y los vuelve a mezclar con
         las tasas del tiempo t − 1/pasos. Devuelve la última imagen predicha (normalizada).
         """
-        self._comprobar_pasos(diffusion_steps)
+        comprobar_entero(diffusion_steps, "diffusion_steps")
         num_images = ops.shape(initial_noise)[0]
         step_size = 1.0 / diffusion_steps
         current_images = initial_noise
@@ -102,9 +103,7 @@ class DiffusionModel(keras.Model):
 
     def generate(self, num_images: int, diffusion_steps: int, initial_noise=None):
         """``num_images`` imágenes en [0, 1] desde ruido gaussiano (o desde ``initial_noise``)."""
-        if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)) or num_images < 1:
-            raise ValueError(f"'num_images' debe ser un entero ≥ 1; llegó {num_images!r}.")
-        forma = (int(num_images), self.image_size, self.image_size, 3)
+        forma = (comprobar_entero(num_images, "num_images"), self.image_size, self.image_size, 3)
         if initial_noise is None:
             initial_noise = keras.random.normal(forma)
         elif tuple(initial_noise.shape) != forma:
@@ -112,13 +111,17 @@ class DiffusionModel(keras.Model):
         generated = self.reverse_diffusion(ops.convert_to_tensor(initial_noise, "float32"), diffusion_steps)
         return self.denormalize(generated)
 
-    def train_step(self, images):
+    def _ruidosear(self, images):
+        """Normaliza, sortea ruido y tiempos uniformes en [0, 1] y mezcla: x_t = s·x_0 + n·ε."""
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
-        batch_size = ops.shape(images)[0]
-        diffusion_times = keras.random.uniform((batch_size, 1, 1, 1), minval=0.0, maxval=1.0)
+        diffusion_times = keras.random.uniform((ops.shape(images)[0], 1, 1, 1), minval=0.0, maxval=1.0)
         noise_rates, signal_rates = self.schedule(diffusion_times)
         noisy_images = signal_rates * images + noise_rates * noises
+        return images, noises, noisy_images, noise_rates, signal_rates
+
+    def train_step(self, images):
+        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(images)
         with tf.GradientTape() as tape:
             pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=True)
             noise_loss = self.loss(noises, pred_noises)  # el curso: error absoluto medio
@@ -133,12 +136,7 @@ class DiffusionModel(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, images):
-        images = self.normalizer(images, training=False)
-        noises = keras.random.normal(ops.shape(images))
-        batch_size = ops.shape(images)[0]
-        diffusion_times = keras.random.uniform((batch_size, 1, 1, 1), minval=0.0, maxval=1.0)
-        noise_rates, signal_rates = self.schedule(diffusion_times)
-        noisy_images = signal_rates * images + noise_rates * noises
+        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(images)
         pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=False)
         self.noise_loss_tracker.update_state(self.loss(noises, pred_noises))
         self.image_loss_tracker.update_state(self.loss(images, pred_images))
@@ -152,9 +150,3 @@ class DiffusionModel(keras.Model):
         if valores.size and (valores.min() < 0 or valores.max() > 1):
             raise ValueError(f"Se esperaban imágenes en [0, 1]; llegaron valores entre {valores.min():.3g} y "
                              f"{valores.max():.3g}.")
-
-    @staticmethod
-    def _comprobar_pasos(diffusion_steps):
-        if isinstance(diffusion_steps, bool) or not isinstance(diffusion_steps, (int, np.integer)) \
-                or diffusion_steps < 1:
-            raise ValueError(f"'diffusion_steps' debe ser un entero ≥ 1; llegó {diffusion_steps!r}.")

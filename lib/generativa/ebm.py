@@ -19,6 +19,7 @@ from .fuentes import FUENTES, obtener
 from .integridad import verificar_archivo
 from .motor import importar_keras, importar_tensorflow
 from .rutas import directorio_cache
+from .validacion import comprobar_entero
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -130,8 +131,7 @@ def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_st
     las imágenes finales o, con ``return_img_per_step``, un tensor
     ``(steps, N, 32, 32, 1)`` con las imágenes tras cada paso.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"'steps' debe ser un entero ≥ 1; llegó {steps!r}.")
+    comprobar_entero(steps, "steps")
     for nombre, valor in (("step_size", step_size), ("noise", noise), ("gradient_clip", gradient_clip)):
         if not isinstance(valor, (int, float, np.floating)) or isinstance(valor, bool) or valor < 0:
             raise ValueError(f"'{nombre}' debe ser un número ≥ 0; llegó {valor!r}.")
@@ -158,9 +158,8 @@ class Buffer(keras.layers.Layer):
     def __init__(self, model, batch_size: int = BATCH_SIZE, buffer_size: int = BUFFER_SIZE,
                  fresh_share: float = FRESH_SHARE, **kwargs):
         super().__init__(**kwargs)
-        for nombre, valor in (("batch_size", batch_size), ("buffer_size", buffer_size)):
-            if isinstance(valor, bool) or not isinstance(valor, (int, np.integer)) or valor < 1:
-                raise ValueError(f"'{nombre}' debe ser un entero ≥ 1; llegó {valor!r}.")
+        comprobar_entero(batch_size, "batch_size")
+        comprobar_entero(buffer_size, "buffer_size")
         if buffer_size < batch_size:
             raise ValueError(f"El búfer ({buffer_size}) no puede ser menor que el lote ({batch_size}).")
         if not 0 <= fresh_share <= 1:

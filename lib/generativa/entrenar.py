@@ -18,6 +18,7 @@ from pathlib import Path
 from .integridad import sha256_de
 from .perfiles import PERFILES, Perfil, perfil_activo
 from .rutas import directorio_cache
+from .validacion import comprobar_entero
 
 CONSEJO_EBM = (
     "Prueba a bajar la tasa de aprendizaje, a usar Adam con beta_1 = 0, a subir el peso de la "
@@ -66,8 +67,7 @@ def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida
     perfil = perfil or perfil_activo()
     config = ebm.CONFIGURACIONES[perfil.nombre]
     epocas = config.epocas if epocas is None else epocas
-    if isinstance(epocas, bool) or not isinstance(epocas, int) or epocas < 1:
-        raise ValueError(f"'epocas' debe ser un entero ≥ 1; llegó {epocas!r}.")
+    comprobar_entero(epocas, "epocas")
     salida = Path(salida) if salida is not None else carpeta_por_defecto("ebm")
     anterior = _entrenamiento_anterior(salida, epocas) if continuar else None
     desde = anterior["epocas"] if anterior else 0

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .validacion import comprobar_entero
+
 RANGOS = {"[-1,1]": (-1.0, 1.0), "[0,1]": (0.0, 1.0), "[0,255]": (0.0, 255.0)}
 
 
@@ -52,9 +54,7 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
     n = x.shape[0]
     if columnas is None:
         columnas = min(n, 10)
-    if isinstance(columnas, bool) or not isinstance(columnas, (int, np.integer)) or columnas < 1:
-        raise ValueError(f"'columnas' debe ser un entero ≥ 1; llegó {columnas!r}.")
-    columnas = min(int(columnas), n)
+    columnas = min(comprobar_entero(columnas, "columnas"), n)
     if subtitulos is not None and len(subtitulos) != n:
         raise ValueError(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
     filas = math.ceil(n / columnas)
@@ -99,8 +99,7 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
     x = a_unidad(fotogramas, rango)
     if titulos is not None and len(titulos) != len(x):
         raise ValueError(f"Se esperaban {len(x)} títulos, uno por fotograma; llegaron {len(titulos)}.")
-    if isinstance(intervalo_ms, bool) or not isinstance(intervalo_ms, int) or intervalo_ms < 1:
-        raise ValueError(f"'intervalo_ms' debe ser un entero ≥ 1; llegó {intervalo_ms!r}.")
+    comprobar_entero(intervalo_ms, "intervalo_ms")
     fig, eje = plt.subplots(figsize=(tamano, tamano + (0.4 if titulos is not None else 0)))
     eje.axis("off")
     color = x.shape[-1] == 3

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .motor import importar_keras
+from .validacion import comprobar_entero
 
 keras = importar_keras()
 layers, ops = keras.layers, keras.ops
@@ -64,7 +65,7 @@ class SinusoidalEmbedding(layers.Layer):
 
 def ResidualBlock(width: int):
     """Bloque residual: (Conv 1x1 si cambian los canales) + BN sin parámetros, Conv 3x3 swish, Conv 3x3, suma."""
-    _comprobar_entero(width, "width")
+    comprobar_entero(width, "width")
 
     def apply(x):
         input_width = x.shape[-1]
@@ -82,8 +83,8 @@ def ResidualBlock(width: int):
 
 def DownBlock(width: int, block_depth: int):
     """``block_depth`` bloques residuales (cada salida va a ``skips``) y AveragePooling2D(2)."""
-    _comprobar_entero(width, "width")
-    _comprobar_entero(block_depth, "block_depth")
+    comprobar_entero(width, "width")
+    comprobar_entero(block_depth, "block_depth")
 
     def apply(x):
         x, skips = x
@@ -97,8 +98,8 @@ def DownBlock(width: int, block_depth: int):
 
 def UpBlock(width: int, block_depth: int):
     """UpSampling2D(2, bilineal) y ``block_depth`` veces: concatenar ``skips.pop()`` y bloque residual."""
-    _comprobar_entero(width, "width")
-    _comprobar_entero(block_depth, "block_depth")
+    comprobar_entero(width, "width")
+    comprobar_entero(block_depth, "block_depth")
 
     def apply(x):
         x, skips = x
@@ -119,7 +120,7 @@ def build_unet(image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEP
     ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por defecto tiene
     1.950.627 parámetros entrenables y 2.880 no entrenables.
     """
-    _comprobar_entero(block_depth, "block_depth")
+    comprobar_entero(block_depth, "block_depth")
     widths = tuple(widths)
     if len(widths) < 2 or not all(isinstance(w, (int, np.integer)) and w > 0 for w in widths):
         raise ValueError(f"'widths' debe tener al menos dos anchos enteros positivos; llegó {widths!r}.")
@@ -144,7 +145,3 @@ def build_unet(image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEP
     x = layers.Conv2D(3, kernel_size=1, kernel_initializer="zeros")(x)
     return keras.Model([noisy_images, noise_variances], x, name="unet")
 
-
-def _comprobar_entero(valor, nombre: str) -> None:
-    if isinstance(valor, bool) or not isinstance(valor, (int, np.integer)) or valor < 1:
-        raise ValueError(f"'{nombre}' debe ser un entero ≥ 1; llegó {valor!r}.")
