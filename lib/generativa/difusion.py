@@ -8,10 +8,13 @@ entrena con el error absoluto medio sobre el ruido y actualiza la copia EMA, y
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .calendarios import offset_cosine_diffusion_schedule
 from .motor import importar_keras, importar_tensorflow
+from .pesos import PesosEntrenados
 from .unet import BLOCK_DEPTH, WIDTHS, build_unet
 from .validacion import comprobar_entero
 
@@ -52,6 +55,9 @@ class DiffusionModel(keras.Model):
         self.network = build_unet(image_size, widths, block_depth)
         self.ema_network = keras.models.clone_model(self.network)
         self.ema_network.set_weights(self.network.get_weights())
+        # La copia EMA no la mueve el optimizador: fuera de trainable_variables, para que el
+        # estado del optimizador que guarda BackupAndRestore cuadre al reanudar.
+        self.ema_network.trainable = False
         self.noise_loss_tracker = keras.metrics.Mean(name="n_loss")
         self.image_loss_tracker = keras.metrics.Mean(name="i_loss")
         self.built = True
@@ -150,3 +156,123 @@ class DiffusionModel(keras.Model):
         if valores.size and (valores.min() < 0 or valores.max() > 1):
             raise ValueError(f"Se esperaban imágenes en [0, 1]; llegaron valores entre {valores.min():.3g} y "
                              f"{valores.max():.3g}.")
+
+
+# --- Configuración por perfil, datos y pesos compactos ------------------------------------
+
+@dataclass(frozen=True)
+class ConfiguracionDDM:
+    """Qué entrena ``python -m generativa.entrenar ddm`` con cada perfil."""
+
+    image_size: int
+    imagenes: int | None  # None: las 6.551 de entrenamiento del curso
+    epocas: int
+    pasos_por_epoca: int | None  # None: todo el conjunto repetido DATASET_REPETITIONS veces
+    guardar_en: tuple[int, ...]
+
+
+CONFIGURACIONES = {
+    "rapido": ConfiguracionDDM(32, 256, 1, 3, (1,)),
+    "cpu": ConfiguracionDDM(32, None, 20, None, (1, 2, 4, 8, 11, 16, 20)),
+    "completo": ConfiguracionDDM(64, None, EPOCHS, None, (1, 4, 8, 11, 20, 30, 40, 50)),
+}
+
+
+FRACCION_ENTRENAMIENTO = 0.8  # keras.io: train[:80%] + validation[:80%] + test[:80%]
+
+
+def particion_del_curso(flores, semilla: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Índices de entrenamiento y validación como en el ejemplo de keras.io.
+
+    El ejemplo entrena con el primer 80 % de cada partición oficial de TFDS (trnid,
+    valid, tstid: 6.551 imágenes) y valida con el 20 % restante (1.638). En
+    ``setid.mat`` cada partición está ordenada por especie; TFDS la baraja al
+    prepararla, así que aquí también se baraja (con ``semilla``) antes de cortar: si
+    no, las últimas ~20 especies quedarían fuera del entrenamiento.
+    """
+    rng = np.random.default_rng(semilla)
+    entrenamiento, validacion = [], []
+    for nombre in ("trnid", "valid", "tstid"):
+        indices = rng.permutation(np.asarray(flores.particiones[nombre]))
+        corte = int(len(indices) * FRACCION_ENTRENAMIENTO)
+        entrenamiento.append(indices[:corte])
+        validacion.append(indices[corte:])
+    return np.concatenate(entrenamiento), np.concatenate(validacion)
+
+
+def conjunto_de_entrenamiento(images, batch_size: int = BATCH_SIZE, repetitions: int = DATASET_REPETITIONS,
+                              seed: int = 42):
+    """``tf.data`` del curso: repite el conjunto ``repetitions`` veces, baraja y agrupa en lotes."""
+    images = np.asarray(images, np.float32)
+    comprobar_entero(batch_size, "batch_size")
+    comprobar_entero(repetitions, "repetitions")
+    if images.ndim != 4 or images.shape[-1] != 3 or len(images) < batch_size:
+        raise ValueError(f"Se esperaban al menos {batch_size} imágenes (N, alto, ancho, 3); llegó {images.shape}.")
+    return (tf.data.Dataset.from_tensor_slices(images).cache().repeat(repetitions)
+            .shuffle(10 * batch_size, seed=seed).batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def guardar_ema(modelo: DiffusionModel, ruta, float16: bool = True) -> None:
+    """Guarda solo lo que hace falta para generar: la red EMA y el normalizador.
+
+    En float16 ocupa la cuarta parte que ``save_weights`` (que guarda las dos redes en
+    float32); la diferencia en las imágenes generadas es del orden de 1e-3.
+    """
+    import h5py
+
+    tipo = np.float16 if float16 else np.float32
+    with h5py.File(ruta, "w") as f:
+        f.attrs["image_size"] = modelo.image_size
+        for grupo, pesos in (("ema_network", modelo.ema_network.weights), ("normalizer", modelo.normalizer.weights)):
+            g = f.create_group(grupo)
+            for i, peso in enumerate(pesos):
+                valor = np.asarray(peso.numpy())
+                g.create_dataset(f"{i:03d}", data=valor.astype(tipo) if valor.dtype.kind == "f" else valor)
+
+
+def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
+    """Carga lo guardado con :func:`guardar_ema` en la red EMA *y* en la red que se entrena."""
+    import h5py
+
+    from .integridad import ErrorDeDatos
+
+    try:
+        with h5py.File(ruta, "r") as f:
+            if int(f.attrs["image_size"]) != modelo.image_size:
+                raise ValueError(f"Los pesos de {ruta} son para imágenes de {int(f.attrs['image_size'])} píxeles y el "
+                                 f"modelo es de {modelo.image_size}.")
+            for grupo, pesos in (("ema_network", modelo.ema_network.weights),
+                                 ("normalizer", modelo.normalizer.weights)):
+                valores = [f[grupo][k][()] for k in sorted(f[grupo])]
+                if len(valores) != len(pesos):
+                    raise ErrorDeDatos(f"{ruta} tiene {len(valores)} pesos en «{grupo}»; el modelo, {len(pesos)}.")
+                for peso, valor in zip(pesos, valores):
+                    peso.assign(valor.astype(peso.dtype))
+    except OSError as e:
+        raise ErrorDeDatos(f"No se pudieron leer los pesos {ruta}: {e}") from e
+    modelo.normalizer.finalize_state()  # recalcula mean y variance a partir de lo cargado
+    modelo.network.set_weights(modelo.ema_network.get_weights())
+    return modelo
+
+
+# --- Pesos entrenados ----------------------------------------------------------------------
+
+def _entrenar(perfil, salida):
+    from .entrenar import entrenar_ddm
+
+    entrenar_ddm(perfil, salida=salida, verbose=2)
+
+
+pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", _entrenar,
+                                   "python -m generativa.entrenar ddm")
+epocas_entrenadas = pesos_entrenados.epocas
+procedencia = pesos_entrenados.procedencia
+cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
+
+
+def cargar_modelo_entrenado(epoca: int | None = None) -> DiffusionModel:
+    """Un ``DiffusionModel`` con la red EMA de ``epoca`` (por defecto, la última), verificada por sha256."""
+    ruta = pesos_entrenados.ruta(epoca)
+    modelo = DiffusionModel(int(procedencia()["image_size"]))
+    return cargar_ema(modelo, ruta)

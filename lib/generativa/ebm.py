@@ -11,14 +11,11 @@ Todo el bucle de Langevin y el paso de entrenamiento se compilan con
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .fuentes import FUENTES, obtener
-from .integridad import verificar_archivo
+from .pesos import PesosEntrenados
 from .motor import importar_keras, importar_tensorflow
-from .rutas import directorio_cache
 from .validacion import comprobar_entero
 
 tf = importar_tensorflow()
@@ -295,28 +292,17 @@ CONFIGURACIONES = {
 }
 
 
-def _carpeta_propia() -> Path:
-    """Donde ``cargar_o_entrenar`` guarda unos pesos propios si el repositorio no incluye ninguno."""
-    return directorio_cache() / "pesos" / "ebm"
+def _entrenar(perfil, salida):
+    from .entrenar import entrenar_ebm
+
+    entrenar_ebm(perfil, salida=salida, verbose=2)
 
 
-def _procedencia_propia() -> dict | None:
-    import json
-
-    ruta = _carpeta_propia() / "procedencia.json"
-    if not ruta.is_file():
-        return None
-    with open(ruta, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def epocas_entrenadas() -> list[int]:
-    """Épocas de las que hay pesos entrenados del EBM: los incluidos o, si no hay, los propios."""
-    incluidas = sorted(int(n.rsplit("_", 1)[1]) for n in FUENTES if n.startswith("ebm_epoca_"))
-    if incluidas:
-        return incluidas
-    propia = _procedencia_propia()
-    return sorted(int(n.split("_")[2].split(".")[0]) for n in propia["pesos"]) if propia else []
+pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", _entrenar,
+                                   "python -m generativa.entrenar ebm")
+epocas_entrenadas = pesos_entrenados.epocas
+procedencia = pesos_entrenados.procedencia
+cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
 
 
 def cargar_red_entrenada(epoca: int | None = None) -> keras.Model:
@@ -325,43 +311,6 @@ def cargar_red_entrenada(epoca: int | None = None) -> keras.Model:
     Los pesos se verifican por sha256 antes de cargarse: los incluidos contra el
     registro de ``generativa.fuentes``; los propios, contra su ``procedencia.json``.
     """
-    disponibles = epocas_entrenadas()
-    if not disponibles:
-        raise ValueError("No hay pesos entrenados del EBM: entrena con «python -m generativa.entrenar ebm» "
-                         "o con ebm.cargar_o_entrenar().")
-    if epoca is None:
-        epoca = disponibles[-1]
-    if epoca not in disponibles:
-        raise ValueError(f"No hay pesos del EBM de la época {epoca!r}; los hay de: {disponibles}.")
-    nombre = f"ebm_epoca_{epoca:03d}"
-    if nombre in FUENTES:
-        ruta = obtener(nombre, descargar_si_falta=False)
-    else:
-        ruta = verificar_archivo(_carpeta_propia() / f"{nombre}.weights.h5",
-                                 _procedencia_propia()["pesos"][f"{nombre}.weights.h5"])
     red = build_energy_network()
-    red.load_weights(ruta)
+    red.load_weights(pesos_entrenados.ruta(epoca))
     return red
-
-
-def procedencia() -> dict:
-    """La procedencia de los pesos: perfil, épocas, datos, semilla, duración, métricas."""
-    import json
-
-    if "ebm_procedencia" in FUENTES:
-        with open(obtener("ebm_procedencia", descargar_si_falta=False), encoding="utf-8") as f:
-            return json.load(f)
-    propia = _procedencia_propia()
-    if propia is None:
-        raise ValueError("No hay pesos entrenados del EBM ni su procedencia: usa ebm.cargar_o_entrenar().")
-    return propia
-
-
-def cargar_o_entrenar(perfil=None) -> list[int]:
-    """Carga-o-entrena: si no hay pesos del EBM (ni incluidos ni propios), entrena con el
-    perfil dado y los guarda en la caché del usuario. Devuelve las épocas disponibles."""
-    if not epocas_entrenadas():
-        from .entrenar import entrenar_ebm
-
-        entrenar_ebm(perfil, salida=_carpeta_propia(), verbose=2)
-    return epocas_entrenadas()

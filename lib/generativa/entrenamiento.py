@@ -16,27 +16,33 @@ class EntrenamientoDivergente(RuntimeError):
 
 
 class GuardarPesosEnEpocas(keras.callbacks.Callback):
-    """Guarda ``.weights.h5`` de la red que devuelve ``red(modelo)`` al final de ciertas épocas.
+    """Guarda los pesos al final de ciertas épocas.
 
-    Los archivos se llaman ``{prefijo}_epoca_{e:03d}.weights.h5`` (épocas contadas desde 1).
+    Por defecto, ``.weights.h5`` de la red que devuelve ``red(modelo)``; con
+    ``guardar(modelo, ruta)``, lo que esa función escriba. Los archivos se llaman
+    ``{prefijo}_epoca_{e:03d}{sufijo}`` (épocas contadas desde 1).
     """
 
-    def __init__(self, carpeta: Path | str, epocas: Iterable[int], red: Callable, prefijo: str):
+    def __init__(self, carpeta: Path | str, epocas: Iterable[int], red: Callable | None = None,
+                 prefijo: str = "modelo", guardar: Callable | None = None, sufijo: str = ".weights.h5"):
         super().__init__()
         self.epocas = sorted({int(e) for e in epocas})
         if not self.epocas or self.epocas[0] < 1:
             raise ValueError(f"Se esperaban épocas ≥ 1 en las que guardar; llegaron {list(epocas)!r}.")
-        self.carpeta, self.red, self.prefijo = Path(carpeta), red, prefijo
+        if (red is None) == (guardar is None):
+            raise ValueError("Se esperaba exactamente uno de 'red' o 'guardar'.")
+        self.guardar = guardar or (lambda modelo, ruta: red(modelo).save_weights(ruta))
+        self.carpeta, self.prefijo, self.sufijo = Path(carpeta), prefijo, sufijo
         self.guardados: dict[int, Path] = {}
 
     def ruta(self, epoca: int) -> Path:
-        return self.carpeta / f"{self.prefijo}_epoca_{epoca:03d}.weights.h5"
+        return self.carpeta / f"{self.prefijo}_epoca_{epoca:03d}{self.sufijo}"
 
     def on_epoch_end(self, epoch, logs=None):
         epoca = epoch + 1
         if epoca in self.epocas:
             self.carpeta.mkdir(parents=True, exist_ok=True)
-            self.red(self.model).save_weights(self.ruta(epoca))
+            self.guardar(self.model, self.ruta(epoca))
             self.guardados[epoca] = self.ruta(epoca)
 
 
@@ -67,3 +73,28 @@ class DetenerSiDiverge(keras.callbacks.Callback):
                 f"«{nombre}» {problema}. El modelo está divergiendo y seguir solo produciría "
                 f"imágenes sin sentido. {self.consejo}".strip()
             )
+
+
+class DetenerPorTiempo(keras.callbacks.Callback):
+    """Termina el entrenamiento al final de la primera época que deje atrás ``segundos``.
+
+    Útil en Colab (sesiones con límite) y para entrenamientos de duración fija. La
+    última época completada se guarda siempre (ver ``entrenar``)."""
+
+    def __init__(self, segundos: float):
+        super().__init__()
+        if not segundos > 0:
+            raise ValueError(f"'segundos' debe ser positivo; llegó {segundos!r}.")
+        self.segundos, self.ultima_epoca = float(segundos), None
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self.inicio = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        self.ultima_epoca = epoch + 1
+        if time.monotonic() - self.inicio >= self.segundos:
+            self.model.stop_training = True

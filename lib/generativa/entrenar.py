@@ -128,6 +128,111 @@ def entrenar_ebm(perfil: Perfil | None = None, epocas: int | None = None, salida
     return procedencia
 
 
+CONSEJO_DDM = (
+    "Prueba a bajar la tasa de aprendizaje (1e-3 → 3e-4), a comprobar que las imágenes llegan en [0, 1] "
+    "y que el normalizador se adaptó antes de entrenar."
+)
+
+
+def entrenar_ddm(perfil: Perfil | None = None, epocas: int | None = None, salida: Path | str | None = None,
+                 semilla: int = 42, guardar_en=None, verbose: int = 1, callbacks_extra=(),
+                 continuar: bool = False, tiempo_maximo: float | None = None,
+                 image_size: int | None = None) -> dict:
+    """Entrena el modelo de difusión del curso sobre las flores y devuelve su procedencia.
+
+    Guarda la red EMA y el normalizador (float16, :func:`generativa.difusion.guardar_ema`)
+    en las épocas elegidas y en la última. Como el EBM, continúa tras una interrupción
+    (``BackupAndRestore``) o, con ``continuar=True``, desde un entrenamiento terminado.
+    Con ``tiempo_maximo`` (segundos) se detiene al final de la primera época que lo supere.
+    """
+    from . import difusion
+    from .datos import cargar_flores
+    from .entrenamiento import DetenerPorTiempo, DetenerSiDiverge, GuardarPesosEnEpocas
+
+    keras = difusion.keras
+    perfil = perfil or perfil_activo()
+    config = difusion.CONFIGURACIONES[perfil.nombre]
+    epocas = config.epocas if epocas is None else epocas
+    image_size = config.image_size if image_size is None else image_size
+    comprobar_entero(epocas, "epocas")
+    salida = Path(salida) if salida is not None else carpeta_por_defecto("ddm")
+    anterior = _entrenamiento_anterior(salida, epocas) if continuar else None
+    desde = anterior["epocas"] if anterior else 0
+    if anterior and anterior["image_size"] != image_size:
+        raise ValueError(f"El entrenamiento de {salida} es de {anterior['image_size']} píxeles; llegó "
+                         f"image_size={image_size}.")
+    guardar_en = tuple(e for e in (guardar_en or config.guardar_en) if desde < e <= epocas)
+    if epocas not in guardar_en:
+        guardar_en = (*guardar_en, epocas)
+
+    keras.utils.set_random_seed(semilla + desde)
+    flores = cargar_flores(image_size)
+    entrenamiento, validacion = difusion.particion_del_curso(flores)
+    if config.imagenes is not None:
+        entrenamiento, validacion = entrenamiento[: config.imagenes], validacion[: config.imagenes // 4]
+    datos = difusion.conjunto_de_entrenamiento(flores.imagenes[entrenamiento], seed=semilla)
+    datos_validacion = (difusion.tf.data.Dataset.from_tensor_slices(flores.imagenes[validacion])
+                        .batch(difusion.BATCH_SIZE))
+    if config.pasos_por_epoca is not None:
+        datos = datos.take(config.pasos_por_epoca)
+    pasos_por_epoca = int(datos.cardinality())
+
+    modelo = difusion.DiffusionModel(image_size)
+    modelo.adapt(flores.imagenes[entrenamiento])
+    modelo.compile(optimizer=keras.optimizers.AdamW(learning_rate=difusion.LEARNING_RATE,
+                                                    weight_decay=difusion.WEIGHT_DECAY),
+                   loss=keras.losses.MeanAbsoluteError())
+    if anterior:
+        difusion.cargar_ema(modelo, salida / f"ddm_epoca_{desde:03d}.h5")
+    guardar = GuardarPesosEnEpocas(salida, guardar_en, guardar=difusion.guardar_ema, prefijo="ddm", sufijo=".h5")
+    respaldo, registro, historial_csv = _respaldo_y_registro(keras, salida)
+    vigilante = DetenerSiDiverge(("n_loss",), limite=1e2, consejo=CONSEJO_DDM)
+    extra = [DetenerPorTiempo(tiempo_maximo)] if tiempo_maximo else []
+
+    inicio = time.time()
+    modelo.fit(datos, epochs=epocas, initial_epoch=desde, verbose=verbose, validation_data=datos_validacion,
+               shuffle=False,  # ya barajado
+               callbacks=[respaldo, registro, guardar, vigilante, *extra, *callbacks_extra])
+    duracion = time.time() - inicio
+    historial = _leer_historial(historial_csv)
+    ultima = desde + len(historial["n_loss"])
+    difusion.guardar_ema(modelo, guardar.ruta(ultima))  # la última época completada, siempre
+    if anterior:
+        historial = {k: anterior["historial"][k] + v for k, v in historial.items()}
+
+    procedencia = {
+        "modelo": f"DiffusionModel del curso (U-Net de {modelo.network.count_params():,} parámetros".replace(",", ".")
+                  + ", red EMA guardada en float16)",
+        "perfil": perfil.nombre,
+        "image_size": image_size,
+        "epocas": ultima,
+        "pasos_por_epoca": pasos_por_epoca,
+        "imagenes_vistas": ultima * pasos_por_epoca * difusion.BATCH_SIZE,
+        "datos": (f"Oxford 102 Flowers a {image_size}x{image_size}: {len(entrenamiento)} imágenes de entrenamiento "
+                  f"(el 80 % de cada partición oficial) repetidas {difusion.DATASET_REPETITIONS} veces por época; "
+                  f"{len(validacion)} de validación"),
+        "semilla": semilla,
+        "hiperparametros": {
+            "batch_size": difusion.BATCH_SIZE, "optimizador": "AdamW", "learning_rate": difusion.LEARNING_RATE,
+            "weight_decay": difusion.WEIGHT_DECAY, "ema": difusion.EMA,
+            "calentamiento_ema": "min(ema, (1 + n) / (10 + n))", "perdida": "error absoluto medio sobre el ruido",
+            "calendario": "coseno desplazado", "widths": list(difusion.WIDTHS), "block_depth": 2,
+        },
+        "maquina": describir_maquina(),
+        "duracion_s": round(duracion + (anterior["duracion_s"] if anterior else 0), 1),
+        "continuado_desde_epoca": desde,
+        "historial": historial,
+        "metricas_finales": {k: vals[-1] for k, vals in historial.items()},
+        "pesos": {**(anterior["pesos"] if anterior else {}),
+                  **{p.name: sha256_de(p) for p in sorted(salida.glob("ddm_epoca_*.h5"))}},
+    }
+    if anterior and "kid" in anterior:
+        procedencia["kid"] = anterior["kid"]
+    with open(salida / "procedencia.json", "w", encoding="utf-8") as f:
+        json.dump(procedencia, f, ensure_ascii=False, indent=2)
+    return procedencia
+
+
 def _entrenamiento_anterior(salida: Path, epocas: int) -> dict:
     """La procedencia del entrenamiento terminado en ``salida`` del que se quiere continuar."""
     ruta = salida / "procedencia.json"
@@ -169,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Entrena los modelos del libro.")
     sub = parser.add_subparsers(dest="modelo", required=True)
     p_ebm = sub.add_parser("ebm", help="el modelo basado en energía sobre MNIST")
-    for p in (p_ebm,):
+    p_ddm = sub.add_parser("ddm", help="el modelo de difusión sobre las flores")
+    p_ddm.add_argument("--tiempo-maximo", type=float, help="segundos tras los que parar (al final de una época)")
+    p_ddm.add_argument("--image-size", type=int, help="lado de las imágenes (por defecto, el del perfil)")
+    for p in (p_ebm, p_ddm):
         p.add_argument("--perfil", choices=list(PERFILES), help="perfil de ejecución (por defecto, el activo)")
         p.add_argument("--epocas", type=int, help="número de épocas (por defecto, el del perfil)")
         p.add_argument("--salida", type=Path, help="carpeta de los pesos (por defecto, data/pesos/<modelo>)")
@@ -181,8 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     perfil = PERFILES[args.perfil] if args.perfil else perfil_activo()
     print(f"Entrenando {args.modelo} con el perfil «{perfil.nombre}»...", flush=True)
-    procedencia = entrenar_ebm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en,
-                               continuar=args.continuar)
+    if args.modelo == "ebm":
+        procedencia = entrenar_ebm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en,
+                                   continuar=args.continuar)
+    else:
+        procedencia = entrenar_ddm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en,
+                                   continuar=args.continuar, tiempo_maximo=args.tiempo_maximo,
+                                   image_size=args.image_size)
     print(f"Hecho en {procedencia['duracion_s']:.0f} s. Métricas finales: {procedencia['metricas_finales']}")
     return 0
 

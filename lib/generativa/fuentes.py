@@ -103,6 +103,10 @@ PESOS: dict[str, tuple[str, str, int]] = {
         "d611ed79f3e7d710171101aceec9d91b397768df0c224d5c274d8dcfcc9b0623", 336288),
     "ebm_procedencia": ("pesos/ebm/procedencia.json",
         "749b7fd793ef0ed6b4b2f1ff802b7d614c0770ba588221b367269271a03fe036", 10219),
+    "extractor_flores": ("pesos/kid/extractor_flores.weights.h5",
+        "3ffcbeeb9a8e0669cfab420b27920970b2fa06f6ac35e84865c458dab56e7be2", 1723192),
+    "kid_procedencia": ("pesos/kid/procedencia.json",
+        "a8bafc92777ee8752d7ad4e73a72da1d18ceb2fc65cbd3df09d7053ab9f86124", 296),
 }
 # --- pesos: fin ---
 for _nombre, (_ruta, _suma, _bytes) in PESOS.items():
