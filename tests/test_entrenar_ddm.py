@@ -127,6 +127,8 @@ def test_cargar_o_entrenar_sin_pesos_incluidos(tmp_path, monkeypatch, diminuto):
 
 
 def test_la_orden_de_la_linea_de_comandos(tmp_path, diminuto, capsys):
-    assert entrenar.main(["ddm", "--perfil", "rapido", "--epocas", "1", "--salida", str(tmp_path)]) == 0
-    assert "Hecho en" in capsys.readouterr().out
+    assert entrenar.main(["ddm", "--perfil", "rapido", "--epocas", "1", "--salida", str(tmp_path),
+                          "--kid", "8"]) == 0
+    salida = capsys.readouterr().out
+    assert "Hecho en" in salida and "KID por época" in salida
     assert json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8"))["epocas"] == 1

@@ -277,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     p_ddm = sub.add_parser("ddm", help="el modelo de difusión sobre las flores")
     p_ddm.add_argument("--tiempo-maximo", type=float, help="segundos tras los que parar (al final de una época)")
     p_ddm.add_argument("--image-size", type=int, help="lado de las imágenes (por defecto, el del perfil)")
+    p_ddm.add_argument("--kid", type=int, default=0, metavar="N",
+                       help="al terminar, KID de cada época guardada con N imágenes generadas (0: no)")
     for p in (p_ebm, p_ddm):
         p.add_argument("--perfil", choices=list(PERFILES), help="perfil de ejecución (por defecto, el activo)")
         p.add_argument("--epocas", type=int, help="número de épocas (por defecto, el del perfil)")
@@ -296,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         procedencia = entrenar_ddm(perfil, args.epocas, args.salida, args.semilla, args.guardar_en,
                                    continuar=args.continuar, tiempo_maximo=args.tiempo_maximo,
                                    image_size=args.image_size)
+        if args.kid:
+            from .evaluacion import evaluar_puntos_de_control
+
+            salida = args.salida or carpeta_por_defecto("ddm")
+            curva = evaluar_puntos_de_control(salida, num_images=args.kid)
+            print(f"KID por época ({curva['extractor']}): {curva['por_epoca']}")
     print(f"Hecho en {procedencia['duracion_s']:.0f} s. Métricas finales: {procedencia['metricas_finales']}")
     return 0
 

@@ -20,13 +20,17 @@ IMAGENES_KID = 500
 PASOS_KID = 20
 
 
-def generar_por_lotes(modelo, num_images: int, diffusion_steps: int, semilla: int = 0, lote: int = 250):
-    """``num_images`` imágenes en [0, 1] desde ruido con ``semilla`` (el mismo ruido para cualquier modelo)."""
+def generar_por_lotes(modelo, num_images: int, diffusion_steps: int, semilla: int = 0, lote: int = 250,
+                      eta: float = 0.0):
+    """``num_images`` imágenes en [0, 1] desde ruido con ``semilla`` (el mismo ruido para cualquier modelo).
+
+    Con ``eta > 0`` (muestreador estocástico) el ruido nuevo de cada lote también sale de ``semilla``.
+    """
     comprobar_entero(num_images, "num_images")
     rng = np.random.default_rng(semilla)
     ruido = rng.standard_normal((num_images, modelo.image_size, modelo.image_size, 3)).astype(np.float32)
-    partes = [np.asarray(modelo.generate(len(r), diffusion_steps, initial_noise=r))
-              for r in np.split(ruido, range(lote, num_images, lote))]
+    partes = [np.asarray(modelo.generate(len(r), diffusion_steps, initial_noise=r, eta=eta, seed=semilla + i))
+              for i, r in enumerate(np.split(ruido, range(lote, num_images, lote)))]
     return np.concatenate(partes)
 
 
