@@ -1,0 +1,128 @@
+"""Las comprobaciones de las tareas aceptan lo correcto y fallan con la pista adecuada ante cada error típico."""
+
+import pytest
+
+from generativa import ebm
+from generativa.tareas import ErrorDeComprobacion
+from generativa.tareas import ebm as t
+
+tf, keras, layers = ebm.tf, ebm.keras, ebm.keras.layers
+GC = ebm.GRADIENT_CLIP
+
+
+# ------------------------------------------------------------ la red
+
+def _red(activacion="swish", ultima=None, filtros=(16, 32, 64, 64), pasos=2, densa=64):
+    def build_energy_network():
+        entrada = layers.Input(shape=(32, 32, 1))
+        x = entrada
+        for i, f in enumerate(filtros):
+            x = layers.Conv2D(f, kernel_size=5 if i == 0 else 3, strides=pasos, padding="same",
+                              activation=activacion)(x)
+        x = layers.Flatten()(x)
+        x = layers.Dense(densa, activation=activacion)(x)
+        return keras.Model(entrada, layers.Dense(1, activation=ultima)(x))
+    return build_energy_network
+
+
+def test_la_red_correcta_pasa(capsys):
+    assert t.comprobar_red_de_energia(_red())
+    assert "76.993 parámetros" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("build, pista", [
+    (_red(activacion="relu"), "swish"),
+    (_red(ultima="sigmoid"), "sin activación"),
+    (_red(filtros=(16, 32, 64, 128)), "filtros 16"),
+    (_red(pasos=1), "strides=2"),
+    (lambda: "no es un modelo", "keras.Model"),
+    (lambda: 1 / 0, "ZeroDivisionError"),
+])
+def test_la_red_con_errores_falla_con_su_pista(build, pista):
+    with pytest.raises(ErrorDeComprobacion, match=pista):
+        t.comprobar_red_de_energia(build)
+
+
+# ------------------------------------------------------------ Langevin
+
+def _langevin(signo=1, recorta_grad=True, recorta_img=True, con_ruido=True, stddev=lambda n: n, un_paso=False,
+              pila=True):
+    """El generate_samples del curso, con un error típico opcional."""
+    def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_step=False):
+        imgs_per_step = []
+        for _ in range(1 if un_paso else steps):
+            if con_ruido:
+                inp_imgs += tf.random.normal(tf.shape(inp_imgs), mean=0, stddev=stddev(noise))
+            if recorta_img:
+                inp_imgs = tf.clip_by_value(inp_imgs, -1.0, 1.0)
+            with tf.GradientTape() as tape:
+                tape.watch(inp_imgs)
+                out_score = model(inp_imgs)
+            grads = tape.gradient(out_score, inp_imgs)
+            if recorta_grad:
+                grads = tf.clip_by_value(grads, -GC, GC)
+            inp_imgs += signo * step_size * grads
+            if recorta_img:
+                inp_imgs = tf.clip_by_value(inp_imgs, -1.0, 1.0)
+            imgs_per_step.append(inp_imgs)
+        if return_img_per_step:
+            return tf.stack(imgs_per_step, axis=0) if pila else imgs_per_step[0]
+        return inp_imgs
+    return generate_samples
+
+
+def test_langevin_correcto_pasa():
+    assert t.comprobar_generate_samples(_langevin())
+
+
+@pytest.mark.parametrize("fn, pista", [
+    (_langevin(signo=-1), "signo \\+"),
+    (_langevin(recorta_grad=False), "clip_by_value\\(grads"),
+    (_langevin(recorta_img=False), "clip_by_value\\(inp_imgs, -1.0, 1.0\\)"),
+    (_langevin(con_ruido=False), "tf.random.normal"),
+    (_langevin(stddev=lambda n: n**2), "no la varianza"),
+    (_langevin(un_paso=True), "range\\(steps\\)"),
+    (_langevin(pila=False), "tf.stack"),
+])
+def test_langevin_con_errores_falla_con_su_pista(fn, pista):
+    with pytest.raises(ErrorDeComprobacion, match=pista):
+        t.comprobar_generate_samples(fn)
+
+
+def test_la_referencia_de_la_biblioteca_pasa():
+    assert t.comprobar_generate_samples(ebm.generate_samples)
+
+
+# ------------------------------------------------------------ la pérdida
+
+def _perdida(signo=1, reg=True, alpha_en_reg=True, cuadrado=True):
+    def contrastive_divergence(real_out, fake_out, alpha):
+        cdiv = signo * (tf.reduce_mean(fake_out) - tf.reduce_mean(real_out))
+        potencia = 2 if cuadrado else 1
+        r = tf.reduce_mean(real_out**potencia + fake_out**potencia) * (alpha if alpha_en_reg else 1.0)
+        return cdiv + (r if reg else 0.0)
+    return contrastive_divergence
+
+
+def test_la_perdida_correcta_pasa():
+    assert t.comprobar_contrastive_divergence(_perdida())
+
+
+@pytest.mark.parametrize("fn, pista", [
+    (_perdida(signo=-1), "signo al revés"),
+    (_perdida(reg=False), "Falta la regularización"),
+    (_perdida(alpha_en_reg=False), "multiplicada por alpha"),
+    (_perdida(cuadrado=False), "al cuadrado"),
+    (lambda r, f, a: 0.0, "debe ser −1,9"),
+])
+def test_la_perdida_con_errores_falla_con_su_pista(fn, pista):
+    with pytest.raises(ErrorDeComprobacion, match=pista):
+        t.comprobar_contrastive_divergence(fn)
+
+
+def test_un_hueco_sin_rellenar_deja_pasar_el_notimplementederror():
+    def hueco(*args, **kwargs):
+        raise NotImplementedError("TU CÓDIGO AQUÍ")
+    for comprobar in (t.comprobar_red_de_energia, t.comprobar_generate_samples, t.comprobar_contrastive_divergence):
+        with pytest.raises(NotImplementedError):
+            comprobar(hueco)
