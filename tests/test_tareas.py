@@ -26,7 +26,7 @@ def _red(activacion="swish", ultima=None, filtros=(16, 32, 64, 64), pasos=2, den
 
 
 def test_la_red_correcta_pasa(capsys):
-    assert t.comprobar_red_de_energia(_red())
+    t.comprobar_red_de_energia(_red())
     assert "76.993 parámetros" in capsys.readouterr().out
 
 
@@ -72,7 +72,7 @@ def _langevin(signo=1, recorta_grad=True, recorta_img=True, con_ruido=True, stdd
 
 
 def test_langevin_correcto_pasa():
-    assert t.comprobar_generate_samples(_langevin())
+    t.comprobar_generate_samples(_langevin())
 
 
 @pytest.mark.parametrize("fn, pista", [
@@ -90,7 +90,7 @@ def test_langevin_con_errores_falla_con_su_pista(fn, pista):
 
 
 def test_la_referencia_de_la_biblioteca_pasa():
-    assert t.comprobar_generate_samples(ebm.generate_samples)
+    t.comprobar_generate_samples(ebm.generate_samples)
 
 
 # ------------------------------------------------------------ la pérdida
@@ -105,7 +105,7 @@ def _perdida(signo=1, reg=True, alpha_en_reg=True, cuadrado=True):
 
 
 def test_la_perdida_correcta_pasa():
-    assert t.comprobar_contrastive_divergence(_perdida())
+    t.comprobar_contrastive_divergence(_perdida())
 
 
 @pytest.mark.parametrize("fn, pista", [
@@ -126,3 +126,48 @@ def test_un_hueco_sin_rellenar_deja_pasar_el_notimplementederror():
     for comprobar in (t.comprobar_red_de_energia, t.comprobar_generate_samples, t.comprobar_contrastive_divergence):
         with pytest.raises(NotImplementedError):
             comprobar(hueco)
+
+
+# ------------------------------------------------------------ el búfer
+
+def _buffer(fresca=0.05, delante=True, limite=True):
+    import random
+
+    import numpy as np
+
+    generate_samples = _langevin()
+
+    class Buffer:
+        def __init__(self, model):
+            self.model = model
+            self.examples = [tf.random.uniform(shape=(1, 32, 32, 1)) * 2 - 1 for _ in range(ebm.BATCH_SIZE)]
+
+        def sample_new_exmps(self, steps, step_size, noise):
+            n_new = np.random.binomial(ebm.BATCH_SIZE, fresca)
+            rand_imgs = tf.random.uniform((n_new, 32, 32, 1)) * 2 - 1
+            old_imgs = tf.concat(random.choices(self.examples, k=ebm.BATCH_SIZE - n_new), axis=0)
+            inp_imgs = tf.concat([rand_imgs, old_imgs], axis=0)
+            inp_imgs = generate_samples(self.model, inp_imgs, steps=steps, step_size=step_size, noise=noise)
+            nuevas = tf.split(inp_imgs, ebm.BATCH_SIZE, axis=0)
+            self.examples = nuevas + self.examples if delante else self.examples + nuevas
+            if limite:
+                self.examples = self.examples[: ebm.BUFFER_SIZE]
+            return inp_imgs
+    return Buffer
+
+
+def test_el_bufer_correcto_pasa(capsys):
+    t.comprobar_buffer(_buffer())
+    assert "✔" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("clase, pista", [
+    (_buffer(fresca=0.0), "ruido uniforme en cada lote"),
+    (_buffer(fresca=0.9), "no se aprovecha el búfer"),
+    (_buffer(fresca=0.3), "np.random.binomial\\(BATCH_SIZE, 0.05\\)"),
+    (_buffer(delante=False), "al principio"),
+    (_buffer(limite=False), "BUFFER_SIZE\\]"),
+])
+def test_el_bufer_con_errores_falla_con_su_pista(clase, pista):
+    with pytest.raises(ErrorDeComprobacion, match=pista):
+        t.comprobar_buffer(clase)

@@ -18,6 +18,5 @@ def fallo(que: str, pista: str) -> ErrorDeComprobacion:
     return ErrorDeComprobacion(f"✘ {que}\nPista: {pista}")
 
 
-def exito(que: str) -> bool:
+def exito(que: str) -> None:
     print(f"✔ {que}")
-    return True

@@ -26,7 +26,7 @@ def _ejecutar(fn, nombre, *args, pista, **kwargs):
         raise fallo(f"{nombre} falla: {type(e).__name__}: {e}", pista) from e
 
 
-def comprobar_offset_cosine_diffusion_schedule(schedule) -> bool:
+def comprobar_offset_cosine_diffusion_schedule(schedule) -> None:
     """``schedule(diffusion_times)`` → ``(noise_rates, signal_rates)`` del coseno desplazado."""
     t = np.linspace(0, 1, 11, dtype=np.float32).reshape(11, 1, 1, 1)
     resultado = _ejecutar(schedule, "el calendario", t, pista="recibe los tiempos y devuelve (noise_rates, "
@@ -56,7 +56,7 @@ def comprobar_offset_cosine_diffusion_schedule(schedule) -> bool:
     return exito("El calendario coseno desplazado es el del curso (señal de 0,95 a 0,02).")
 
 
-def comprobar_sinusoidal_embedding(embedding) -> bool:
+def comprobar_sinusoidal_embedding(embedding) -> None:
     """``embedding(x)`` con ``x`` de forma ``(N, 1, 1, 1)`` → ``(N, 1, 1, 32)``."""
     x = np.array([0.0, 0.1, 0.34, 0.9], np.float32).reshape(4, 1, 1, 1)
     valor = _np(_ejecutar(embedding, "la incrustación", x, pista="recibe las varianzas (N, 1, 1, 1)."))
@@ -82,7 +82,7 @@ def comprobar_sinusoidal_embedding(embedding) -> bool:
     return exito("La incrustación sinusoidal es la del curso (32 valores por varianza).")
 
 
-def comprobar_residual_block(residual_block) -> bool:
+def comprobar_residual_block(residual_block) -> None:
     """``residual_block(width)`` devuelve una función que aplica el bloque a un tensor de Keras."""
     for canales, ancho in ((32, 32), (32, 64)):
         entrada = keras.Input((8, 8, canales))
@@ -119,7 +119,7 @@ def _modelo_diminuto():
     return modelo
 
 
-def comprobar_denoise(denoise) -> bool:
+def comprobar_denoise(denoise) -> None:
     """``denoise(model, noisy_images, noise_rates, signal_rates, training)`` → ``(pred_noises, pred_images)``."""
     modelo = _modelo_diminuto()
     rng = np.random.default_rng(2)
@@ -154,7 +154,7 @@ def comprobar_denoise(denoise) -> bool:
     return exito("denoise usa la red correcta en cada caso y despeja bien la imagen.")
 
 
-def comprobar_ema(actualizar_ema) -> bool:
+def comprobar_ema(actualizar_ema) -> None:
     """``actualizar_ema(network, ema_network, ema)``: ``ema_w ← ema·ema_w + (1 − ema)·w`` para cada peso."""
     modelo = _modelo_diminuto()
     red = [w.numpy().copy() for w in modelo.network.weights]
@@ -176,7 +176,7 @@ def comprobar_ema(actualizar_ema) -> bool:
     return exito("La actualización EMA es la del curso.")
 
 
-def comprobar_reverse_diffusion(reverse_diffusion) -> bool:
+def comprobar_reverse_diffusion(reverse_diffusion) -> None:
     """``reverse_diffusion(model, initial_noise, diffusion_steps)`` → última imagen predicha (normalizada)."""
     modelo = _modelo_diminuto()
     ruido = np.random.default_rng(3).standard_normal((2, 16, 16, 3)).astype(np.float32)

@@ -10,7 +10,7 @@ from . import exito, fallo
 tf, keras = referencia.tf, referencia.keras
 
 
-def comprobar_red_de_energia(build_energy_network) -> bool:
+def comprobar_red_de_energia(build_energy_network) -> None:
     """La red del curso: 4 convoluciones con paso 2, dos densas, swish y salida lineal."""
     try:
         red = build_energy_network()
@@ -70,7 +70,7 @@ def _llamar(generate_samples, modelo, x, steps, step_size, noise, **kwargs):
                     "recibe (model, inp_imgs, steps, step_size, noise, return_img_per_step=False).") from e
 
 
-def comprobar_generate_samples(generate_samples) -> bool:
+def comprobar_generate_samples(generate_samples) -> None:
     """Langevin del curso: ruido, recorte, gradiente de la puntuación recortado a ±0,03 hacia arriba, recorte."""
     rng = np.random.default_rng(0)
     pesos = np.where(rng.uniform(size=(32, 32, 1)) < 0.5, 0.01, 0.05).astype(np.float32)
@@ -127,7 +127,7 @@ def comprobar_generate_samples(generate_samples) -> bool:
                  "recorta gradientes e imágenes y añade el ruido).")
 
 
-def comprobar_contrastive_divergence(contrastive_divergence) -> bool:
+def comprobar_contrastive_divergence(contrastive_divergence) -> None:
     """``contrastive_divergence(real_out, fake_out, alpha)`` → pérdida total del curso."""
     real = tf.constant([[2.0], [4.0]])
     fake = tf.constant([[-1.0], [1.0]])
@@ -154,3 +154,67 @@ def comprobar_contrastive_divergence(contrastive_divergence) -> bool:
         raise fallo(f"Con reales [2, 4], falsas [−1, 1] y alpha 0,1 la pérdida debe ser −1,9; da {valor:.4g}.",
                     "loss = [mean(fake) − mean(real)] + alpha · mean(real² + fake²).")
     return exito("La pérdida de divergencia contrastiva es la del curso.")
+
+
+def comprobar_buffer(Buffer) -> None:
+    """``Buffer(model)`` del curso: ``examples`` y ``sample_new_exmps(steps, step_size, noise)``.
+
+    Con ``steps=0`` (sin Langevin) se ve de dónde sale cada imagen: las del búfer se
+    llenan de ceros y las de ruido nuevo son uniformes en [-1, 1].
+    """
+    modelo = _modelo_lineal(np.zeros((32, 32, 1), np.float32))
+    try:
+        bufer = Buffer(modelo)
+        inicial = len(bufer.examples)
+    except NotImplementedError:
+        raise
+    except Exception as e:
+        raise fallo(f"No se pudo crear el búfer: {type(e).__name__}: {e}",
+                    "Buffer(model) guarda el modelo y una lista examples de BATCH_SIZE imágenes (1, 32, 32, 1).") from e
+    if inicial != referencia.BATCH_SIZE:
+        raise fallo(f"El búfer empieza con {inicial} imágenes; se esperaban {referencia.BATCH_SIZE}.",
+                    "self.examples = [tf.random.uniform((1, 32, 32, 1)) * 2 − 1 for _ in range(BATCH_SIZE)].")
+    nuevas = []
+    for _ in range(20):
+        bufer.examples = [tf.zeros((1, 32, 32, 1)) for _ in range(1000)]  # lo viejo, a cero
+        try:
+            lote = np.asarray(bufer.sample_new_exmps(steps=0, step_size=10, noise=0.0))
+        except NotImplementedError:
+            raise
+        except Exception as e:
+            raise fallo(f"sample_new_exmps falla: {type(e).__name__}: {e}",
+                        "recibe (steps, step_size, noise) y devuelve las imágenes tras Langevin.") from e
+        if lote.shape != (referencia.BATCH_SIZE, 32, 32, 1):
+            raise fallo(f"sample_new_exmps devuelve la forma {lote.shape}; se esperaba "
+                        f"{(referencia.BATCH_SIZE, 32, 32, 1)}.", "concatena el ruido nuevo y las imágenes "
+                        "del búfer en un lote de BATCH_SIZE con tf.concat(..., axis=0).")
+        frescas = np.abs(lote).reshape(len(lote), -1).max(axis=1) > 0
+        nuevas.append(frescas.sum())
+        if lote.min() < -1 or lote.max() > 1:
+            raise fallo("El ruido nuevo se sale de [-1, 1].", "tf.random.uniform(...) * 2 − 1.")
+    media = float(np.mean(nuevas))
+    if media == 0:
+        raise fallo("Ningún lote incluye ruido nuevo: las cadenas nunca se renuevan.",
+                    "n_new = np.random.binomial(BATCH_SIZE, 0.05) imágenes de ruido uniforme en cada lote.")
+    if media > 0.5 * referencia.BATCH_SIZE:
+        raise fallo(f"En cada lote hay {media:.0f} imágenes de ruido nuevo de {referencia.BATCH_SIZE}: "
+                    "no se aprovecha el búfer.", "solo un 5 % es ruido nuevo; el resto sale de "
+                    "random.choices(self.examples, k=BATCH_SIZE − n_new).")
+    if not 2 <= media <= 12:
+        raise fallo(f"En cada lote hay de media {media:.1f} imágenes de ruido nuevo; se esperaban unas 6,4 (5 %).",
+                    "n_new = np.random.binomial(BATCH_SIZE, 0.05).")
+    if len(bufer.examples) != 1000 + referencia.BATCH_SIZE:
+        raise fallo(f"Tras un lote, un búfer de 1.000 imágenes tiene {len(bufer.examples)}; se esperaban "
+                    f"{1000 + referencia.BATCH_SIZE}.", "añade las nuevas muestras al principio: "
+                    "self.examples = tf.split(inp_imgs, BATCH_SIZE, axis=0) + self.examples.")
+    primeras = np.concatenate([np.asarray(e) for e in bufer.examples[: referencia.BATCH_SIZE]])
+    if not np.allclose(primeras, lote):
+        raise fallo("Las muestras nuevas no están al principio del búfer.",
+                    "las nuevas van delante (y las más viejas se descartan por el final).")
+    bufer.examples = bufer.examples * 8  # más de BUFFER_SIZE
+    bufer.sample_new_exmps(steps=0, step_size=10, noise=0.0)
+    if len(bufer.examples) != referencia.BUFFER_SIZE:
+        raise fallo(f"El búfer crece sin límite ({len(bufer.examples)} imágenes).",
+                    "self.examples = self.examples[:BUFFER_SIZE].")
+    return exito("El búfer renueva un 5 % con ruido, guarda las muestras nuevas delante y no pasa de "
+                 f"{referencia.BUFFER_SIZE} imágenes.")
