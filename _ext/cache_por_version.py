@@ -5,7 +5,8 @@ ejecutado. Si cambia la biblioteca ``generativa``, un archivo de ``data/`` o el 
 de ejecución, las celdas son las mismas pero sus resultados no: la caché serviría
 páginas viejas. Esta extensión guarda la caché en una carpeta cuyo nombre depende de
 una huella de todo eso, así que cualquier cambio obliga a ejecutar de nuevo, y borra
-las cachés de huellas anteriores.
+las cachés de huellas anteriores. La carpeta base es la de la construcción o la que diga
+``GENERATIVA_CACHE_EJECUCION``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def huella(raiz: Path = RAIZ, perfil: str | None = None) -> str:
 
 
 def _fijar_cache(app, config):
-    base = Path(app.outdir).parent / ".jupyter_cache"
+    # GENERATIVA_CACHE_EJECUCION permite compartir la caché entre construcciones (la edición
+    # del estudiante reutiliza las ejecuciones del libro en lugar de repetirlas).
+    base = Path(os.environ.get("GENERATIVA_CACHE_EJECUCION") or Path(app.outdir).parent / ".jupyter_cache")
     actual = base / huella()
     if base.is_dir():
         for vieja in base.iterdir():

@@ -1,7 +1,10 @@
 """Regenera los .ipynb emparejados (los que abre Colab) a partir de los .md.
 
 La fuente de cada capítulo es su .md (MyST); el .ipynb se escribe con jupytext,
-sin salidas y pidiendo GPU en Colab. Uso:
+sin salidas y pidiendo GPU en Colab. Las **tareas** (``chapters/tareas/tarea-*.md``)
+se escriben en blanco: en cada celda de solución (etiqueta ``solucion``), lo que va
+entre ``# --- solución ---`` y ``# --- fin de la solución ---`` se sustituye por
+``# TU CÓDIGO AQUÍ`` y un ``NotImplementedError`` en español. Uso:
 
     python scripts/cuadernos.py             # regenera todos
     python scripts/cuadernos.py --comprobar # solo dice cuáles están desincronizados
@@ -34,24 +37,70 @@ def fuentes_md() -> list[Path]:
                   and ".ipynb_checkpoints" not in p.parts)
 
 
+def es_tarea(md: Path) -> bool:
+    """Las tareas se entregan en blanco; las actividades y los capítulos, completos."""
+    return md.parent.name == "tareas" and md.name.startswith("tarea")
+
+
 def cuaderno_de(md: Path) -> nbformat.NotebookNode:
     """El cuaderno que corresponde a ``md``: mismas celdas, sin salidas.
 
-    El Markdown propio de MyST (recuadros, desplegables, citas) se traduce a
-    Markdown/HTML que Colab sabe mostrar; el código no se toca.
+    El Markdown propio de MyST (recuadros, desplegables, ejercicios, citas) se
+    traduce a Markdown/HTML que Colab sabe mostrar; en las tareas, las soluciones
+    se dejan en blanco (:func:`en_blanco`).
     """
     nb = jupytext.read(md, fmt="md:myst")
     nb.metadata = nbformat.from_dict(METADATOS)
-    for i, celda in enumerate(nb.cells):
-        celda.id = f"celda-{i:03d}"  # identificadores estables: sin cambios espurios en git
+    celdas = []
+    for celda in nb.cells:
         if celda.cell_type == "code":
             celda.outputs, celda.execution_count = [], None
+            etiquetas = celda.metadata.get("tags", [])
+            if "solucion" in etiquetas:
+                if not es_tarea(md):
+                    raise ValueError(f"{md}: la etiqueta «solucion» solo se usa en chapters/tareas/tarea-*.md.")
+                celda.source = en_blanco(celda.source, md)
+                celda.metadata["tags"] = [e for e in etiquetas if e != "solucion"]
+                if not celda.metadata["tags"]:
+                    del celda.metadata["tags"]
         elif celda.cell_type == "markdown":
-            celda.source = markdown_para_colab(celda.source)
+            celda.source = markdown_para_colab(celda.source).strip()
+            if not celda.source:
+                continue  # solo marcaba el principio o el final de una solución
+        celdas.append(celda)
+    nb.cells = celdas
+    for i, celda in enumerate(nb.cells):
+        celda.id = f"celda-{i:03d}"  # identificadores estables: sin cambios espurios en git
     return nb
 
 
+INICIO_SOLUCION = "# --- solución ---"
+FIN_SOLUCION = "# --- fin de la solución ---"
+_SOLUCION = re.compile(rf"^([ \t]*){re.escape(INICIO_SOLUCION)}\n.*?^[ \t]*{re.escape(FIN_SOLUCION)}[ \t]*$",
+                       re.M | re.S)
+_DEFINICION = re.compile(r"^(?:def|class)[ \t]+(\w+)", re.M)  # de primer nivel
+
+
+def en_blanco(codigo: str, origen: Path | str = "") -> str:
+    """Sustituye cada solución marcada por ``# TU CÓDIGO AQUÍ`` y un ``NotImplementedError``."""
+    if not _SOLUCION.search(codigo):
+        raise ValueError(f"{origen}: una celda «solucion» debe marcar la solución entre "
+                         f"«{INICIO_SOLUCION}» y «{FIN_SOLUCION}».")
+
+    def hueco(m: re.Match) -> str:
+        nombres = _DEFINICION.findall(codigo[: m.start()])
+        nombre = nombres[-1] if nombres else "esta celda"
+        sangria = m.group(1)
+        return (f"{sangria}# TU CÓDIGO AQUÍ\n"
+                f'{sangria}raise NotImplementedError("Completa {nombre}: escribe tu código donde dice '
+                f'TU CÓDIGO AQUÍ.")')
+
+    return _SOLUCION.sub(hueco, codigo)
+
+
 _RECUADRO = re.compile(r"^:::\{(\w+)\}[ \t]*([^\n]*)\n((?::\w+:[^\n]*\n)*)(.*?)^:::[ \t]*$", re.M | re.S)
+_EJERCICIO = re.compile(r"^:::\{(exercise|solution)-(start|end)\}[^\n]*\n(?::\w+:[^\n]*\n)*:::[ \t]*$\n?",
+                        re.M)
 _CITA = re.compile(r"\{footcite(?::[pt])?\}`([^`]+)`")
 _BIBLIOGRAFIA = re.compile(r"^```\{footbibliography\}\s*\n```", re.M)
 
@@ -67,6 +116,8 @@ def markdown_para_colab(texto: str) -> str:
         lineas = [f"> **{titulo}**", ">"] + [f"> {l}".rstrip() for l in cuerpo.strip().splitlines()]
         return "\n".join(lineas)
 
+    texto = _EJERCICIO.sub(lambda m: "#### ✏️ Ejercicio\n" if m.group(1, 2) == ("exercise", "start") else "",
+                           texto)
     texto = _RECUADRO.sub(recuadro, texto)
     texto = _CITA.sub(lambda m: "[" + ", ".join(k.strip() for k in m.group(1).split(",")) + "]", texto)
     return _BIBLIOGRAFIA.sub("Las referencias completas están al final de esta página en la versión "

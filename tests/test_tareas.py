@@ -171,3 +171,62 @@ def test_el_bufer_correcto_pasa(capsys):
 def test_el_bufer_con_errores_falla_con_su_pista(clase, pista):
     with pytest.raises(ErrorDeComprobacion, match=pista):
         t.comprobar_buffer(clase)
+
+
+# ------------------------------------------------------------ train_step
+
+def _ebm(signo=1, aplica=True, del_bufer=True, devuelve=True):
+    import numpy as np
+
+    Buffer = _buffer()
+
+    class EBM(keras.Model):
+        def __init__(self, model, steps=ebm.STEPS):
+            super().__init__()
+            self.model, self.steps = model, steps
+            self.buffer = Buffer(self.model)
+            self.alpha = ebm.ALPHA
+            self.loss_metric = keras.metrics.Mean(name="loss")
+            self.real_out_metric = keras.metrics.Mean(name="real")
+            self.fake_out_metric = keras.metrics.Mean(name="fake")
+
+        @property
+        def metrics(self):
+            return [self.loss_metric, self.real_out_metric, self.fake_out_metric]
+
+        def train_step(self, real_imgs):
+            real_imgs += tf.random.normal(shape=tf.shape(real_imgs), mean=0, stddev=ebm.NOISE)
+            real_imgs = tf.clip_by_value(real_imgs, -1.0, 1.0)
+            if del_bufer:
+                fake_imgs = self.buffer.sample_new_exmps(steps=self.steps, step_size=ebm.STEP_SIZE, noise=ebm.NOISE)
+            else:
+                fake_imgs = tf.random.uniform((128, 32, 32, 1)) * 2 - 1
+            inp_imgs = tf.concat([real_imgs, fake_imgs], axis=0)
+            with tf.GradientTape() as tape:
+                real_out, fake_out = tf.split(self.model(inp_imgs), 2, axis=0)
+                cdiv = signo * (tf.reduce_mean(fake_out) - tf.reduce_mean(real_out))
+                loss = cdiv + self.alpha * tf.reduce_mean(real_out**2 + fake_out**2)
+            grads = tape.gradient(loss, self.model.trainable_variables)
+            if aplica:
+                self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+            self.loss_metric.update_state(loss)
+            self.real_out_metric.update_state(tf.reduce_mean(real_out))
+            self.fake_out_metric.update_state(tf.reduce_mean(fake_out))
+            return {m.name: m.result() for m in self.metrics} if devuelve else np.float32(0)
+    return EBM
+
+
+def test_el_train_step_correcto_pasa(capsys):
+    t.comprobar_train_step(_ebm())
+    assert "train_step aprende" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("clase, pista", [
+    (_ebm(signo=-1), "Revisa el signo"),
+    (_ebm(aplica=False), "apply_gradients"),
+    (_ebm(del_bufer=False), "sample_new_exmps"),
+    (_ebm(devuelve=False), "diccionario"),
+])
+def test_el_train_step_con_errores_falla_con_su_pista(clase, pista):
+    with pytest.raises(ErrorDeComprobacion, match=pista):
+        t.comprobar_train_step(clase)

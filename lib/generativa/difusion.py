@@ -332,8 +332,15 @@ procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
 
 
-def cargar_modelo_entrenado(epoca: int | None = None) -> DiffusionModel:
-    """Un ``DiffusionModel`` con la red EMA de ``epoca`` (por defecto, la última), verificada por sha256."""
+def cargar_modelo_entrenado(epoca: int | None = None, clase=None, **kwargs) -> DiffusionModel:
+    """Un ``DiffusionModel`` con la red EMA de ``epoca`` (por defecto, la última), verificada por sha256.
+
+    ``clase`` (una subclase de ``DiffusionModel``) y ``kwargs`` (p. ej. ``schedule``) permiten
+    cargar los mismos pesos en un modelo con otras piezas, como en las tareas.
+    """
+    clase = clase or DiffusionModel
+    if not (isinstance(clase, type) and issubclass(clase, DiffusionModel)):
+        raise ValueError(f"'clase' debe ser DiffusionModel o una subclase; llegó {clase!r}.")
     ruta = pesos_entrenados.ruta(epoca)
-    modelo = DiffusionModel(int(procedencia()["image_size"]))
+    modelo = clase(int(procedencia()["image_size"]), **kwargs)
     return cargar_ema(modelo, ruta)

@@ -218,3 +218,60 @@ def comprobar_buffer(Buffer) -> None:
                     "self.examples = self.examples[:BUFFER_SIZE].")
     return exito("El búfer renueva un 5 % con ruido, guarda las muestras nuevas delante y no pasa de "
                  f"{referencia.BUFFER_SIZE} imágenes.")
+
+
+def comprobar_train_step(EBM) -> None:
+    """``EBM(model, steps=...)`` con el ``train_step`` del curso: puntuaciones reales arriba, falsas abajo.
+
+    Se entrena unos pasos (con pocos pasos de Langevin, para que sea rápido) sobre un
+    lote fijo de dígitos y se mira que la red aprenda a puntuar los dígitos por encima del
+    ruido, que los pesos cambien, que el búfer reciba las muestras y que se informe de
+    las métricas.
+    """
+    from ..datos import cargar_mnist
+
+    keras.utils.set_random_seed(0)
+    red = referencia.build_energy_network()
+    try:
+        modelo = EBM(red, steps=5)
+        modelo.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3))
+    except NotImplementedError:
+        raise
+    except Exception as e:
+        raise fallo(f"No se pudo crear el EBM: {type(e).__name__}: {e}",
+                    "no cambies el __init__ que viene dado; completa solo train_step.") from e
+    reales = tf.constant(cargar_mnist()[0][:128])
+    ruido = tf.random.uniform((128, 32, 32, 1)) * 2 - 1
+
+    def hueco():
+        return float(tf.reduce_mean(red(reales)) - tf.reduce_mean(red(ruido)))
+
+    antes, pesos_antes = hueco(), [w.numpy().copy() for w in red.trainable_weights]
+    tamano = len(modelo.buffer.examples)
+    for _ in range(10):
+        try:
+            logs = modelo.train_step(reales)
+        except NotImplementedError:
+            raise
+        except Exception as e:
+            raise fallo(f"train_step falla: {type(e).__name__}: {e}",
+                        "sigue el orden del curso: ruido a las reales, falsas del búfer, puntuaciones, "
+                        "pérdida, gradientes y apply_gradients.") from e
+    if not isinstance(logs, dict) or not {"loss", "real", "fake"} <= set(logs):
+        raise fallo(f"train_step debe devolver un diccionario con al menos loss, real y fake; devolvió "
+                    f"{sorted(logs) if isinstance(logs, dict) else type(logs).__name__}.",
+                    "actualiza las métricas y return {m.name: m.result() for m in self.metrics}.")
+    if all(np.array_equal(w.numpy(), a) for w, a in zip(red.trainable_weights, pesos_antes)):
+        raise fallo("Los pesos de la red no cambian.",
+                    "grads = tape.gradient(loss, self.model.trainable_variables) y "
+                    "self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables)).")
+    if len(modelo.buffer.examples) <= tamano:
+        raise fallo("El búfer no recibe muestras nuevas: las falsas no salen de él.",
+                    "fake_imgs = self.buffer.sample_new_exmps(steps=..., step_size=STEP_SIZE, noise=NOISE).")
+    despues = hueco()
+    if despues <= antes:
+        raise fallo(f"Tras 10 pasos la red puntúa los dígitos peor frente al ruido (diferencia {antes:.3f} → "
+                    f"{despues:.3f}).", "la pérdida es mean(fake_out) − mean(real_out) + reg: minimizarla sube "
+                    "las reales y baja las falsas. Revisa el signo y que real_out sean las reales.")
+    return exito(f"train_step aprende: la diferencia de puntuación entre dígitos y ruido pasa de {antes:.3f} a "
+                 f"{despues:.3f} en 10 pasos.")
