@@ -81,6 +81,10 @@ for _numero, (_suma, _bytes) in ORIGINALES.items():
 # «python scripts/registrar_pesos.py» a partir de los archivos presentes: no editar a mano.
 # --- pesos: inicio ---
 PESOS: dict[str, tuple[str, str, int]] = {
+    "clasificador_de_digitos": ("pesos/clasificador/clasificador_de_digitos.weights.h5",
+        "bbe469449eabcc786551190e6926ddde8a0cbe18eee8539c9076c66e5ade1fab", 260280),
+    "clasificador_procedencia": ("pesos/clasificador/procedencia.json",
+        "2d69f3dd99d14e5d8ed847bb00a84b08eea4e295c05c069d7898089ae1070094", 243),
     "ebm_epoca_001": ("pesos/ebm/ebm_epoca_001.weights.h5",
         "47b6ea6730a2f161851b797a539f82df0b62f82b5c71233db28a354487318770", 336288),
     "ebm_epoca_002": ("pesos/ebm/ebm_epoca_002.weights.h5",

@@ -1,0 +1,72 @@
+"""Un clasificador de dígitos pequeño, para medir qué reconoce como dígito en las muestras de un EBM.
+
+Se entrena con los primeros 8.000 dígitos del conjunto de prueba de MNIST incluido y se
+mide con los 2.000 restantes. Sus pesos van en ``data/pesos/clasificador/`` (los
+incluidos se verifican por sha256); ``entrenar_clasificador`` los rehace.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .motor import importar_keras
+from .validacion import comprobar_entero
+
+keras = importar_keras()
+layers = keras.layers
+
+ENTRENAMIENTO = 8000
+CONFIANZA = 0.9
+
+
+def build_clasificador() -> keras.Model:
+    """Dos convoluciones con paso 2 y una densa: de ``(N, 32, 32, 1)`` en [-1, 1] a 10 probabilidades."""
+    entrada = keras.Input((32, 32, 1))
+    x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(entrada)
+    x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    return keras.Model(entrada, layers.Dense(10, activation="softmax")(x), name="clasificador_de_digitos")
+
+
+def entrenar_clasificador(epocas: int = 5, semilla: int = 0):
+    """Entrena el clasificador y devuelve ``(modelo, procedencia)`` con su exactitud en los 2.000 de prueba."""
+    from .datos import cargar_mnist
+
+    comprobar_entero(epocas, "epocas")
+    keras.utils.set_random_seed(semilla)
+    imagenes, etiquetas = cargar_mnist()
+    modelo = build_clasificador()
+    modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    inicio = time.time()
+    modelo.fit(imagenes[:ENTRENAMIENTO], etiquetas[:ENTRENAMIENTO], epochs=epocas, batch_size=64, verbose=0)
+    _, exactitud = modelo.evaluate(imagenes[ENTRENAMIENTO:], etiquetas[ENTRENAMIENTO:], verbose=0)
+    procedencia = {
+        "modelo": f"clasificador de dígitos ({modelo.count_params():,} parámetros)".replace(",", "."),
+        "datos": f"MNIST, conjunto de prueba oficial: entrena con los {ENTRENAMIENTO} primeros, mide con el resto",
+        "epocas": epocas, "semilla": semilla, "duracion_s": round(time.time() - inicio, 1),
+        "exactitud_prueba": round(float(exactitud), 4),
+    }
+    return modelo, procedencia
+
+
+def cargar_clasificador() -> keras.Model:
+    """El clasificador con los pesos incluidos (verificados por sha256)."""
+    from .fuentes import obtener
+
+    modelo = build_clasificador()
+    modelo.load_weights(obtener("clasificador_de_digitos", descargar_si_falta=False))
+    return modelo
+
+
+def reconocidos(modelo, imagenes, confianza: float = CONFIANZA) -> tuple[np.ndarray, np.ndarray]:
+    """``(clase, reconocida)`` de cada imagen: la clase más probable y si su probabilidad ≥ ``confianza``."""
+    if not 0 < confianza < 1:
+        raise ValueError(f"'confianza' debe estar entre 0 y 1; llegó {confianza!r}.")
+    imagenes = np.asarray(imagenes, np.float32)
+    if imagenes.ndim != 4 or imagenes.shape[1:] != (32, 32, 1):
+        raise ValueError(f"Se esperaban imágenes (N, 32, 32, 1) en [-1, 1]; llegó la forma {imagenes.shape}.")
+    probabilidades = np.asarray(modelo.predict(imagenes, verbose=0, batch_size=256))
+    return probabilidades.argmax(axis=1), probabilidades.max(axis=1) >= confianza
