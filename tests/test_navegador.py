@@ -151,6 +151,10 @@ def test_pagina(navegador, servidor, ruta):
                                                   "els => els.map(e => e.href)")
             assert enlaces == [esperado], (enlaces, esperado)
             assert (RAIZ / cuaderno).is_file()
+            # Las tareas se abren en blanco: el cuaderno enlazado tiene los huecos, no las soluciones.
+            if Path(cuaderno).name.startswith("tarea"):
+                texto = (RAIZ / cuaderno).read_text(encoding="utf-8")
+                assert "TU CÓDIGO AQUÍ" in texto and "--- solución ---" not in texto, cuaderno
 
         # 5. Las animaciones se mueven al pulsar «siguiente fotograma».
         for animacion in pagina.locator(".animation").all():
