@@ -26,9 +26,11 @@ def _soluciones():
 
     lineas = []
     for md in sorted((RAIZ / "chapters" / "tareas").glob("tarea-*.md")):
-        for bloque in re.findall(r"# --- solución ---\n(.*?)# --- fin de la solución ---", md.read_text("utf-8"),
-                                 re.S):
-            lineas += [l.strip() for l in bloque.splitlines() if len(l.strip()) > 25]
+        texto = md.read_text("utf-8")
+        patron = r"# --- solución ---\n(.*?)# --- fin de la solución ---"
+        fuera = re.sub(patron, "", texto, flags=re.S)  # el enunciado puede citar una línea a propósito
+        for bloque in re.findall(patron, texto, re.S):
+            lineas += [l.strip() for l in bloque.splitlines() if len(l.strip()) > 25 and l.strip() not in fuera]
     return lineas
 
 
