@@ -319,14 +319,7 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
 
 # --- Pesos entrenados ----------------------------------------------------------------------
 
-def _entrenar(perfil, salida):
-    from .entrenar import entrenar_ddm
-
-    entrenar_ddm(perfil, salida=salida, verbose=2)
-
-
-pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", _entrenar,
-                                   "python -m generativa.entrenar ddm")
+pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", "difusion")
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar

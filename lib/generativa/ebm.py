@@ -292,14 +292,7 @@ CONFIGURACIONES = {
 }
 
 
-def _entrenar(perfil, salida):
-    from .entrenar import entrenar_ebm
-
-    entrenar_ebm(perfil, salida=salida, verbose=2)
-
-
-pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", _entrenar,
-                                   "python -m generativa.entrenar ebm")
+pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", "ebm")
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar

@@ -8,9 +8,9 @@ verifica contra su propio ``procedencia.json``.
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
-from typing import Callable
 
 from .fuentes import FUENTES, obtener
 from .integridad import verificar_archivo
@@ -20,11 +20,18 @@ from .rutas import directorio_cache
 class PesosEntrenados:
     """Los puntos de control ``<modelo>_epoca_NNN<sufijo>`` de un modelo y su procedencia."""
 
-    def __init__(self, modelo: str, titulo: str, sufijo: str, entrenar: Callable, orden: str):
-        """``modelo``: prefijo de los archivos («ebm»); ``titulo``: cómo se nombra en los mensajes
-        («del EBM»); ``entrenar(perfil, carpeta)``: lo que hace ``cargar_o_entrenar`` si no hay pesos."""
-        self.modelo, self.titulo, self.sufijo, self.entrenar, self.orden = modelo, titulo, sufijo, entrenar, orden
-        self.modulo = entrenar.__module__.rsplit(".", 1)[-1]  # «ebm», «difusion»: para los mensajes
+    def __init__(self, modelo: str, titulo: str, sufijo: str, modulo: str):
+        """``modelo``: prefijo de los archivos y orden de ``python -m generativa.entrenar``
+        («ebm», «ddm»), que entrena con ``generativa.entrenar.entrenar_<modelo>``; ``titulo``:
+        cómo se nombra en los mensajes («del EBM»); ``modulo``: el de ``generativa`` que expone
+        ``cargar_o_entrenar`` («ebm», «difusion»)."""
+        self.modelo, self.titulo, self.sufijo, self.modulo = modelo, titulo, sufijo, modulo
+        self.orden = f"python -m generativa.entrenar {modelo}"
+
+    def entrenar(self, perfil, salida: Path) -> dict:
+        """Entrena con ``perfil`` y guarda los pesos y su procedencia en ``salida``."""
+        entrenar = importlib.import_module(f"{__package__}.entrenar")  # tarde: importa TensorFlow
+        return getattr(entrenar, f"entrenar_{self.modelo}")(perfil, salida=salida, verbose=2)
 
     @property
     def carpeta_propia(self) -> Path:
