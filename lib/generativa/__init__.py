@@ -6,7 +6,18 @@ Cada módulo enseña una idea y los capítulos importan lo que explican:
 - ``datos``: MNIST y Oxford 102 Flowers, verificados y listos para entrenar.
 - ``fuentes``, ``integridad``, ``descargas``, ``rutas``: de dónde sale cada
   archivo de datos y cómo se comprueba que está intacto.
-- ``graficos``: rejillas de imágenes para las figuras del libro.
+- ``ebm``: la red de energía, Langevin, el búfer y la divergencia contrastiva.
+- ``calendarios``: los calendarios de difusión y el proceso directo.
+- ``unet``: la incrustación sinusoidal, los bloques y la U-Net; ``diagramas``, su dibujo.
+- ``difusion``: ``DiffusionModel`` (entrenamiento, muestreo, inversión) y sus pesos.
+- ``interpolacion``: caminos entre dos ruidos iniciales (arco y recta).
+- ``metricas``, ``caracteristicas``, ``evaluacion``: la KID y cómo se mide por épocas.
+- ``clasificador``: un clasificador de dígitos para juzgar las muestras del EBM.
+- ``entrenar``, ``entrenamiento``, ``pesos``: entrenar desde la línea de órdenes,
+  reanudar, guardar por épocas y cargar los pesos entrenados.
+- ``tareas``: las comprobaciones automáticas de las tareas.
+- ``graficos``, ``texto``, ``validacion``, ``motor``: figuras, cifras en español,
+  mensajes de error y el arranque silencioso de TensorFlow.
 """
 
 import os as _os
