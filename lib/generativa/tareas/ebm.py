@@ -1,4 +1,4 @@
-"""Comprobaciones de la tarea «Implementa un EBM»: red, Langevin y pérdida."""
+"""Comprobaciones de la tarea «Implementa un EBM»: red, Langevin, búfer, pérdida y paso de entrenamiento."""
 
 from __future__ import annotations
 
