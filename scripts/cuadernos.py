@@ -78,7 +78,8 @@ INICIO_SOLUCION = "# --- solución ---"
 FIN_SOLUCION = "# --- fin de la solución ---"
 _SOLUCION = re.compile(rf"^([ \t]*){re.escape(INICIO_SOLUCION)}\n.*?^[ \t]*{re.escape(FIN_SOLUCION)}[ \t]*$",
                        re.M | re.S)
-_DEFINICION = re.compile(r"^(?:def|class)[ \t]+(\w+)", re.M)  # de primer nivel
+_DEFINICION = re.compile(r"^(def|class)[ \t]+(\w+)", re.M)  # de primer nivel
+_METODO = re.compile(r"^[ \t]+def[ \t]+(\w+)", re.M)
 
 
 def en_blanco(codigo: str, origen: Path | str = "") -> str:
@@ -88,8 +89,12 @@ def en_blanco(codigo: str, origen: Path | str = "") -> str:
                          f"«{INICIO_SOLUCION}» y «{FIN_SOLUCION}».")
 
     def hueco(m: re.Match) -> str:
-        nombres = _DEFINICION.findall(codigo[: m.start()])
-        nombre = nombres[-1] if nombres else "esta celda"
+        antes = codigo[: m.start()]
+        definiciones = list(_DEFINICION.finditer(antes))
+        nombre = definiciones[-1].group(2) if definiciones else "esta celda"
+        if definiciones and definiciones[-1].group(1) == "class":  # el método de la clase: «EBM.train_step»
+            metodos = _METODO.findall(antes, definiciones[-1].end())
+            nombre += f".{metodos[-1]}" if metodos else ""
         sangria = m.group(1)
         return (f"{sangria}# TU CÓDIGO AQUÍ\n"
                 f'{sangria}raise NotImplementedError("Completa {nombre}: escribe tu código donde dice '

@@ -91,7 +91,48 @@ def _inversa(siguiente=True, empieza_en_uno=True):
     return reverse_diffusion
 
 
+def _paso(normaliza=True, un_tiempo=False, tasas_al_reves=False, contra_imagenes=False, uniforme=False,
+          training=True, aplica=True, signo=1.0, ema="bien", metricas=True):
+    """Una subclase de DiffusionModel con el train_step del curso o con un error típico."""
+    import tensorflow as tf
+
+    class Modelo(difusion.DiffusionModel):
+        def train_step(self, images):
+            if normaliza:
+                images = self.normalizer(images, training=True)
+            forma = ops.shape(images)
+            noises = (keras.random.uniform(forma) if uniforme else keras.random.normal(forma))
+            n_t = 1 if un_tiempo else forma[0]
+            times = keras.random.uniform((n_t, 1, 1, 1)) * ops.ones((forma[0], 1, 1, 1))
+            noise_rates, signal_rates = self.schedule(times)
+            if tasas_al_reves:
+                noisy = noise_rates * images + signal_rates * noises
+            else:
+                noisy = signal_rates * images + noise_rates * noises
+            with tf.GradientTape() as tape:
+                pred_noises, pred_images = self.denoise(noisy, noise_rates, signal_rates, training=training)
+                noise_loss = self.loss(images if contra_imagenes else noises,
+                                       pred_images if contra_imagenes else pred_noises)
+                image_loss = self.loss(images, pred_images)
+            if ema == "antes":
+                _ema()(self.network, self.ema_network, self.ema)
+            gradients = tape.gradient(noise_loss, self.network.trainable_weights)
+            if aplica:
+                self.optimizer.apply_gradients([(signo * g, w) for g, w in
+                                                zip(gradients, self.network.trainable_weights)])
+            if ema in ("bien", "al_reves"):
+                _ema(al_reves=ema == "al_reves")(self.network, self.ema_network, self.ema)
+            if ema == "otro":
+                _ema()(self.network, self.ema_network, 0.9)
+            self.noise_loss_tracker.update_state(noise_loss)
+            self.image_loss_tracker.update_state(image_loss)
+            return {m.name: m.result() for m in self.metrics} if metricas else noise_loss
+    return Modelo
+
+
 @pytest.mark.parametrize("comprobar, correcto", [
+    (t.comprobar_train_step, _paso()),
+    (t.comprobar_train_step, difusion.DiffusionModel),  # la de la biblioteca, con calentamiento
     (t.comprobar_offset_cosine_diffusion_schedule, _calendario()),
     (t.comprobar_offset_cosine_diffusion_schedule, difusion.offset_cosine_diffusion_schedule),
     (t.comprobar_sinusoidal_embedding, _incrustacion()),
@@ -124,6 +165,20 @@ def test_lo_correcto_pasa(comprobar, correcto):
     (t.comprobar_ema, _ema(al_reves=True), "intercambiados"),
     (t.comprobar_ema, _ema(nada=True), "no ha cambiado"),
     (t.comprobar_ema, _ema(toca_red=True), "red que se entrena"),
+    (t.comprobar_train_step, _paso(normaliza=False), "no se normalizan"),
+    (t.comprobar_train_step, _paso(un_tiempo=True), "mismo tiempo"),
+    (t.comprobar_train_step, _paso(tasas_al_reves=True), "intercambiadas en la mezcla"),
+    (t.comprobar_train_step, _paso(contra_imagenes=True), "compara con las imágenes"),
+    (t.comprobar_train_step, _paso(uniforme=True), "gaussiano"),
+    (t.comprobar_train_step, _paso(training=False), "red EMA"),
+    (t.comprobar_train_step, _paso(aplica=False), "no cambian"),
+    (t.comprobar_train_step, _paso(signo=-1.0), "sube"),
+    (t.comprobar_train_step, _paso(ema="nada"), "EMA no cambia"),
+    (t.comprobar_train_step, _paso(ema="antes"), "antes del paso"),
+    (t.comprobar_train_step, _paso(ema="al_reves"), "intercambiados en la EMA"),
+    (t.comprobar_train_step, _paso(ema="otro"), "decaimiento de 0.9000"),
+    (t.comprobar_train_step, _paso(metricas=False), "n_loss"),
+    (t.comprobar_train_step, _denoise(), "subclase"),
     (t.comprobar_reverse_diffusion, _inversa(siguiente=False), "tiempo actual"),
     (t.comprobar_reverse_diffusion, _inversa(empieza_en_uno=False), "t = 1"),
 ])
@@ -140,3 +195,9 @@ def test_un_hueco_sin_rellenar_deja_pasar_el_notimplementederror():
                       t.comprobar_reverse_diffusion):
         with pytest.raises(NotImplementedError):
             comprobar(hueco)
+
+    class Modelo(difusion.DiffusionModel):
+        def train_step(self, images):
+            raise NotImplementedError("TU CÓDIGO AQUÍ")
+    with pytest.raises(NotImplementedError):
+        t.comprobar_train_step(Modelo)

@@ -1,5 +1,5 @@
 """Comprobaciones de la tarea «El modelo de difusión»: calendario, incrustación, bloque
-residual, ``denoise``, la actualización EMA y ``reverse_diffusion``."""
+residual, ``denoise``, la actualización EMA, ``train_step`` y ``reverse_diffusion``."""
 
 from __future__ import annotations
 
@@ -174,6 +174,176 @@ def comprobar_ema(actualizar_ema) -> None:
                     "ema_weight.assign(ema * ema_weight + (1 − ema) * weight), para network.weights (todos, "
                     "también las medias de BatchNormalization).")
     return exito("La actualización EMA es la del curso.")
+
+
+class _Registro:
+    """Envuelve una función y guarda los argumentos y el resultado de cada llamada."""
+
+    def __init__(self, fn):
+        self.fn, self.llamadas = fn, []
+
+    def __call__(self, *args):
+        resultado = self.fn(*args)
+        self.llamadas.append((tuple(_np(a) for a in args), resultado))
+        return resultado
+
+
+def _mae(a, b) -> float:
+    return float(np.mean(np.abs(_np(a) - _np(b))))
+
+
+def _decaimiento(antes, despues, red) -> tuple[float, float]:
+    """El d de ``despues = d·antes + (1 − d)·red`` (mínimos cuadrados) y el residuo relativo del ajuste."""
+    a = np.concatenate([(x - r).ravel() for x, r in zip(antes, red)]).astype(np.float64)
+    b = np.concatenate([(y - r).ravel() for y, r in zip(despues, red)]).astype(np.float64)
+    d = float(a @ b / (a @ a))
+    return d, float(np.linalg.norm(b - d * a) / np.linalg.norm(a))
+
+
+def comprobar_train_step(clase) -> None:
+    """``clase``: subclase de ``DiffusionModel`` con el ``train_step`` del curso.
+
+    Se da un paso sobre un lote fijo con un modelo diminuto y se reconstruye lo que pasó:
+    el calendario y la pérdida se registran, la mezcla ruidosa se rehace con los tiempos y
+    el ruido sorteados, y se mira que el paso del optimizador baje la pérdida y que la EMA
+    se mueva hacia la red ya actualizada.
+    """
+    if not (isinstance(clase, type) and issubclass(clase, referencia.DiffusionModel)):
+        raise fallo(f"Se esperaba una subclase de difusion.DiffusionModel; llegó {clase!r}.",
+                    "class ModeloDeDifusion(difusion.DiffusionModel): def train_step(self, images): ...")
+    keras.utils.set_random_seed(0)
+    modelo = _ejecutar(lambda: clase(16, widths=(8, 16), block_depth=1), "el constructor",
+                       pista="no cambies el __init__: completa solo train_step.")
+    base = _modelo_diminuto()  # pesos aleatorios distintos en la red y en la EMA
+    for destino, origen in ((modelo.network, base.network), (modelo.ema_network, base.ema_network)):
+        destino.set_weights(origen.get_weights())
+    rng = np.random.default_rng(4)
+    # Canales con medias distintas: así se nota si las imágenes no se normalizan.
+    imagenes = np.clip(rng.uniform(0, 0.4, (8, 16, 16, 3)) + np.array([0.1, 0.4, 0.6]), 0, 1).astype(np.float32)
+    modelo.adapt(imagenes)
+    modelo.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=keras.losses.MeanAbsoluteError())
+    modelo.loss = perdida = _Registro(modelo.loss)
+    modelo.schedule = calendario = _Registro(modelo.schedule)
+    entrenables = [i for i, w in enumerate(modelo.network.weights) if w.trainable]
+    red_antes = [w.numpy().copy() for w in modelo.network.weights]
+    ema_antes = [w.numpy().copy() for w in modelo.ema_network.weights]
+    pista_general = ("sigue el orden del curso: normalizar, ruido, tiempos, tasas, mezcla, predicción, pérdida, "
+                     "gradientes, EMA y métricas.")
+    try:
+        logs, error = modelo.train_step(ops.convert_to_tensor(imagenes)), None
+    except NotImplementedError:
+        raise
+    except Exception as e:  # antes de dar el error, se mira si lo registrado ya dice qué falla
+        logs, error = None, e
+    red_despues = [w.numpy().copy() for w in modelo.network.weights]
+    ema_despues = [w.numpy().copy() for w in modelo.ema_network.weights]
+
+    def red_en(pesos, red, mezcla, entrada):
+        """Lo que predice ``red`` con ``pesos`` (luego se dejan como estaban)."""
+        actuales = red.get_weights()
+        red.set_weights(pesos)
+        try:
+            return _np(red([mezcla, entrada], training=red is modelo.network))
+        finally:
+            red.set_weights(actuales)
+
+    normalizadas = _np(modelo.normalizer(imagenes))
+
+    def diagnosticar():
+        """Comprueba tiempos, ruido y mezcla con lo registrado; devuelve (tasas, ruido) para seguir."""
+        if not calendario.llamadas:
+            raise fallo("No se llama al calendario: las tasas no salen de los tiempos de difusión.",
+                        "noise_rates, signal_rates = self.schedule(diffusion_times).")
+        (tiempos,), (ruido_t, senal_t) = calendario.llamadas[0]
+        ruido_t, senal_t = _np(ruido_t), _np(senal_t)
+        if tiempos.shape != (8, 1, 1, 1):
+            raise fallo(f"Los tiempos de difusión tienen forma {tiempos.shape}; se esperaba (8, 1, 1, 1), uno "
+                        "por imagen del lote.", "keras.random.uniform(shape=(batch_size, 1, 1, 1), minval=0.0, "
+                        "maxval=1.0).")
+        if np.ptp(tiempos) < 1e-6:
+            raise fallo("Todas las imágenes del lote tienen el mismo tiempo de difusión.",
+                        "sortea un tiempo por imagen: shape=(batch_size, 1, 1, 1).")
+        if tiempos.min() < 0 or tiempos.max() > 1:
+            raise fallo(f"Los tiempos van de {tiempos.min():.2f} a {tiempos.max():.2f}; deben estar en [0, 1].",
+                        "keras.random.uniform(..., minval=0.0, maxval=1.0).")
+        if not perdida.llamadas:
+            raise fallo("No se usa la pérdida del modelo.", "noise_loss = self.loss(noises, pred_noises).")
+        (objetivo, prediccion), _ = perdida.llamadas[0]
+        if objetivo.shape == normalizadas.shape and np.allclose(objetivo, normalizadas, atol=1e-5):
+            raise fallo("La primera pérdida compara con las imágenes: la red predice el ruido.",
+                        "noise_loss = self.loss(noises, pred_noises); la de las imágenes es solo una métrica.")
+        if objetivo.shape != normalizadas.shape or abs(objetivo.mean()) > 0.1 or abs(objetivo.std() - 1) > 0.1:
+            raise fallo(f"El ruido de la pérdida no parece gaussiano estándar (media {objetivo.mean():.2f}, "
+                        f"desviación {objetivo.std():.2f}, forma {objetivo.shape}).",
+                        "noises = keras.random.normal(shape=ops.shape(images)), y noise_loss = "
+                        "self.loss(noises, pred_noises).")
+        mezcla = senal_t * normalizadas + ruido_t * objetivo
+        if np.allclose(prediccion, red_en(red_antes, modelo.network, mezcla, ruido_t**2), atol=1e-4):
+            return mezcla, ruido_t, objetivo
+        sospechas = [
+            (senal_t * imagenes + ruido_t * objetivo, ruido_t**2, modelo.network, red_antes,
+             "Las imágenes no se normalizan antes de añadir el ruido.",
+             "images = self.normalizer(images, training=True) al empezar."),
+            (ruido_t * normalizadas + senal_t * objetivo, ruido_t**2, modelo.network, red_antes,
+             "Las tasas están intercambiadas en la mezcla.",
+             "noisy_images = signal_rates · images + noise_rates · noises."),
+            (mezcla, ruido_t, modelo.network, red_antes, "La red recibe la tasa de ruido en lugar de la varianza.",
+             "usa denoise, que pasa noise_rates**2 a la red."),
+            (mezcla, ruido_t**2, modelo.ema_network, ema_antes, "Al entrenar se usa la red EMA (training=False): "
+             "sus pesos no son entrenables y no hay gradiente.", "denoise(..., training=True): se entrena "
+             "self.network."),
+        ]
+        for x, entrada, red, pesos, que, pista in sospechas:
+            if np.allclose(prediccion, red_en(pesos, red, x, entrada), atol=1e-4):
+                raise fallo(que, pista)
+        raise fallo("El ruido predicho no es el de la red sobre la mezcla ruidosa del curso.",
+                    "noisy_images = signal_rates · images + noise_rates · noises y denoise(self, noisy_images, "
+                    "noise_rates, signal_rates, training=True).")
+
+    if error is not None:
+        if calendario.llamadas and perdida.llamadas:
+            diagnosticar()
+        raise fallo(f"train_step falla: {type(error).__name__}: {error}", pista_general) from error
+    if not isinstance(logs, dict) or not {"n_loss", "i_loss"} <= set(logs):
+        raise fallo("train_step debe devolver las métricas n_loss e i_loss en un diccionario.",
+                    "actualiza noise_loss_tracker e image_loss_tracker y return {m.name: m.result() for m in "
+                    "self.metrics}.")
+    x, ruido_t, objetivo = diagnosticar()
+
+    if all(np.array_equal(red_despues[i], red_antes[i]) for i in entrenables):
+        raise fallo("Los pesos de la red no cambian: falta el paso del optimizador.",
+                    "gradients = tape.gradient(noise_loss, self.network.trainable_weights) y "
+                    "self.optimizer.apply_gradients(zip(gradients, self.network.trainable_weights)).")
+    antes = _mae(objetivo, red_en(red_antes, modelo.network, x, ruido_t**2))
+    despues = _mae(objetivo, red_en(red_despues, modelo.network, x, ruido_t**2))
+    if despues >= antes:
+        raise fallo(f"Tras el paso, la pérdida del ruido en el mismo lote sube ({antes:.4f} → {despues:.4f}).",
+                    "deriva noise_loss (no la de las imágenes) respecto a self.network.trainable_weights y "
+                    "aplícalo tal cual: apply_gradients ya resta el gradiente.")
+
+    def solo_entrenables(pesos):
+        return [pesos[i] for i in entrenables]
+
+    if all(np.array_equal(a, b) for a, b in zip(ema_antes, ema_despues)):
+        raise fallo("La red EMA no cambia: falta su actualización al final del paso.",
+                    "actualizar_ema(self.network, self.ema_network, self.ema).")
+    d, residuo = _decaimiento(*(solo_entrenables(p) for p in (ema_antes, ema_despues, red_despues)))
+    _, residuo_antes = _decaimiento(*(solo_entrenables(p) for p in (ema_antes, ema_despues, red_antes)))
+    if residuo_antes < min(residuo, 1e-4):
+        raise fallo("La EMA se actualiza con los pesos de antes del paso del optimizador.",
+                    "actualiza la EMA después de apply_gradients.")
+    if residuo > 1e-4:
+        raise fallo("La red EMA no es una media móvil de la red.",
+                    "ema_weight.assign(ema · ema_weight + (1 − ema) · weight).")
+    calentamiento = float(referencia.decaimiento_ema(modelo.optimizer.iterations, modelo.ema))
+    if abs(d - (1 - modelo.ema)) < 1e-3:
+        raise fallo("Los pesos están intercambiados en la EMA: se mueve casi entera hacia la red.",
+                    "ema · (peso EMA) + (1 − ema) · (peso de la red).")
+    if not (abs(d - modelo.ema) < 1e-4 or abs(d - calentamiento) < 1e-4):
+        raise fallo(f"La EMA usa un decaimiento de {d:.4f}; el del curso es self.ema = {modelo.ema}.",
+                    "actualizar_ema(self.network, self.ema_network, self.ema).")
+    return exito(f"train_step entrena: tras un paso, la pérdida del ruido en el mismo lote baja de {antes:.4f} "
+                 f"a {despues:.4f} y la EMA se acerca a la red con decaimiento {d:.3f}.")
 
 
 def comprobar_reverse_diffusion(reverse_diffusion) -> None:
