@@ -38,6 +38,14 @@ def test_rejilla_con_titulo_subtitulos_y_filas():
     assert all(not eje.axison for eje in fig.axes)
 
 
+def test_rejilla_con_etiquetas_de_fila_a_la_izquierda():
+    fig = rejilla_imagenes(np.zeros((6, 8, 8, 3)), columnas=3, etiquetas_filas=["1 paso", "20 pasos"])
+    textos = {t.get_text(): (i, t.get_position()) for i, eje in enumerate(fig.axes) for t in eje.texts}
+    assert set(textos) == {"1 paso", "20 pasos"}
+    assert textos["1 paso"][0] == 0 and textos["20 pasos"][0] == 3  # primera columna de cada fila
+    assert all(x < 0 for _, (x, _) in textos.values())  # fuera de la imagen, a la izquierda
+
+
 def test_rejilla_en_color_por_defecto_una_fila():
     fig = rejilla_imagenes(np.random.default_rng(1).uniform(0, 1, (4, 8, 8, 3)))
     assert len(fig.axes) == 4
@@ -50,6 +58,7 @@ def test_rejilla_en_color_por_defecto_una_fila():
     (np.full((1, 8, 8), np.nan), {}, "no finitos"),
     (np.zeros((2, 8, 8)), {"subtitulos": ["a"]}, "Se esperaban 2 subtítulos"),
     (np.zeros((2, 8, 8)), {"rango": "[0,2]"}, "'rango' debe ser"),
+    (np.zeros((4, 8, 8)), {"columnas": 2, "etiquetas_filas": ["a"]}, "Se esperaban 2 etiquetas de fila"),
     (np.zeros((2, 8, 8)), {"columnas": 0}, "'columnas' debe ser un entero"),
     (np.array([["a"]]), {}, "forma"),
 ])

@@ -42,13 +42,15 @@ def a_unidad(imagenes, rango: str = "auto") -> np.ndarray:
 
 def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None = None,
                      subtitulos: Sequence[str] | None = None, rango: str = "auto",
-                     cmap: str = "gray_r", tamano: float = 1.3) -> Figure:
+                     cmap: str = "gray_r", tamano: float = 1.3,
+                     etiquetas_filas: Sequence[str] | None = None) -> Figure:
     """Dibuja ``imagenes`` en una rejilla y devuelve la figura (sin mostrarla).
 
     ``imagenes``: ``(N, alto, ancho)``, ``(N, alto, ancho, 1)`` o ``(N, alto, ancho, 3)``.
     Las de un canal usan ``cmap`` (``"gray_r"``, como el curso: trazo oscuro sobre
     fondo claro). ``columnas`` por defecto: todas en una fila hasta 10, y filas de
     10 a partir de ahí. ``tamano`` es el lado de cada imagen en pulgadas.
+    ``etiquetas_filas``: un texto a la izquierda de cada fila («20 pasos», «época 3»).
     """
     x = a_unidad(imagenes, rango)
     n = x.shape[0]
@@ -58,6 +60,9 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
     if subtitulos is not None and len(subtitulos) != n:
         raise ValueError(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
     filas = math.ceil(n / columnas)
+    if etiquetas_filas is not None and len(etiquetas_filas) != filas:
+        raise ValueError(f"Se esperaban {filas} etiquetas de fila, una por fila; llegaron "
+                         f"{len(etiquetas_filas)}.")
     alto_extra = (0.35 if titulo else 0) + (0.25 * filas if subtitulos is not None else 0)
     fig, ejes = plt.subplots(filas, columnas, squeeze=False,
                              figsize=(tamano * columnas, tamano * filas + alto_extra))
@@ -71,6 +76,9 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
             eje.imshow(x[i])
         if subtitulos is not None:
             eje.set_title(str(subtitulos[i]), fontsize=9)
+        if etiquetas_filas is not None and i % columnas == 0:
+            eje.text(-0.08, 0.5, str(etiquetas_filas[i // columnas]), transform=eje.transAxes,
+                     ha="right", va="center", fontsize=9)
     if titulo:
         fig.suptitle(titulo)
     fig.tight_layout()
@@ -79,9 +87,10 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
 
 def mostrar_imagenes(imagenes, columnas: int | None = None, titulo: str | None = None,
                      subtitulos: Sequence[str] | None = None, rango: str = "auto",
-                     cmap: str = "gray_r", tamano: float = 1.3) -> None:
+                     cmap: str = "gray_r", tamano: float = 1.3,
+                     etiquetas_filas: Sequence[str] | None = None) -> None:
     """Muestra una rejilla de imágenes (véase :func:`rejilla_imagenes`)."""
-    rejilla_imagenes(imagenes, columnas, titulo, subtitulos, rango, cmap, tamano)
+    rejilla_imagenes(imagenes, columnas, titulo, subtitulos, rango, cmap, tamano, etiquetas_filas)
     plt.show()
 
 
