@@ -230,3 +230,13 @@ def test_el_train_step_correcto_pasa(capsys):
 def test_el_train_step_con_errores_falla_con_su_pista(clase, pista):
     with pytest.raises(ErrorDeComprobacion, match=pista):
         t.comprobar_train_step(clase)
+
+
+def test_los_mensajes_de_exito_caben_en_una_celda_de_salida(capsys):
+    from generativa.tareas import ANCHO, exito
+
+    exito("train_step entrena: tras un paso, la pérdida del ruido en el mismo lote baja de 0.8190 a "
+          "0.8184 y la EMA se acerca a la red con decaimiento 0.999.")
+    lineas = capsys.readouterr().out.splitlines()
+    assert len(lineas) == 2 and lineas[0].startswith("✔ ") and lineas[1].startswith("  ")
+    assert all(len(linea) <= ANCHO for linea in lineas)

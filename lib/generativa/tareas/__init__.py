@@ -9,6 +9,10 @@ olvidado, el ruido que falta...).
 
 from __future__ import annotations
 
+import textwrap
+
+ANCHO = 76  # caracteres: lo que cabe en una celda de salida del libro sin barra de desplazamiento
+
 
 class ErrorDeComprobacion(AssertionError):
     """Lo escrito no hace lo que se pedía; el mensaje dice qué falla y da una pista."""
@@ -19,4 +23,4 @@ def fallo(que: str, pista: str) -> ErrorDeComprobacion:
 
 
 def exito(que: str) -> None:
-    print(f"✔ {que}")
+    print(textwrap.fill(f"✔ {que}", ANCHO, subsequent_indent="  "))
