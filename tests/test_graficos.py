@@ -46,6 +46,16 @@ def test_rejilla_con_etiquetas_de_fila_a_la_izquierda():
     assert all(x < 0 for _, (x, _) in textos.values())  # fuera de la imagen, a la izquierda
 
 
+def test_en_una_rejilla_ancha_los_textos_crecen_con_ella():
+    # Una figura más ancha que la página se ve reducida: sus textos deben crecer en proporción.
+    estrecha = rejilla_imagenes(np.zeros((4, 8, 8)), columnas=4, titulo="t", subtitulos=list("abcd"))
+    ancha = rejilla_imagenes(np.zeros((22, 8, 8)), columnas=11, titulo="t", etiquetas_filas=["x", "y"])
+    assert estrecha._suptitle.get_fontsize() == 12 and estrecha.axes[0].title.get_fontsize() == 9
+    escala = 11 * 1.3 / 8.5
+    assert ancha._suptitle.get_fontsize() == pytest.approx(12 * escala)
+    assert ancha.axes[0].texts[0].get_fontsize() == pytest.approx(9 * escala)
+
+
 def test_rejilla_en_color_por_defecto_una_fila():
     fig = rejilla_imagenes(np.random.default_rng(1).uniform(0, 1, (4, 8, 8, 3)))
     assert len(fig.axes) == 4

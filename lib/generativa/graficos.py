@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from .validacion import comprobar_entero
 
 RANGOS = {"[-1,1]": (-1.0, 1.0), "[0,1]": (0.0, 1.0), "[0,255]": (0.0, 255.0)}
+ANCHO_PAGINA = 8.5  # pulgadas de figura que caben a tamaño natural en la columna del libro
 
 
 def rango_de(imagenes: np.ndarray) -> str:
@@ -63,7 +64,10 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
     if etiquetas_filas is not None and len(etiquetas_filas) != filas:
         raise ValueError(f"Se esperaban {filas} etiquetas de fila, una por fila; llegaron "
                          f"{len(etiquetas_filas)}.")
-    alto_extra = (0.35 if titulo else 0) + (0.25 * filas if subtitulos is not None else 0)
+    # Una figura más ancha que la columna de texto (~8,5 pulgadas) se muestra reducida: los
+    # textos crecen en la misma proporción para leerse igual que en una figura estrecha.
+    escala = max(1.0, tamano * columnas / ANCHO_PAGINA)
+    alto_extra = escala * ((0.35 if titulo else 0) + (0.25 * filas if subtitulos is not None else 0))
     fig, ejes = plt.subplots(filas, columnas, squeeze=False,
                              figsize=(tamano * columnas, tamano * filas + alto_extra))
     for i, eje in enumerate(ejes.flat):
@@ -75,12 +79,12 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
         else:
             eje.imshow(x[i])
         if subtitulos is not None:
-            eje.set_title(str(subtitulos[i]), fontsize=9)
+            eje.set_title(str(subtitulos[i]), fontsize=9 * escala)
         if etiquetas_filas is not None and i % columnas == 0:
             eje.text(-0.08, 0.5, str(etiquetas_filas[i // columnas]), transform=eje.transAxes,
-                     ha="right", va="center", fontsize=9)
+                     ha="right", va="center", fontsize=9 * escala)
     if titulo:
-        fig.suptitle(titulo)
+        fig.suptitle(titulo, fontsize=12 * escala)
     fig.tight_layout()
     return fig
 
