@@ -2,6 +2,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from conftest import RAIZ
 from generativa.graficos import a_unidad, animar_imagenes, mostrar_codigo, rango_de, rejilla_imagenes
 
 
@@ -91,6 +92,35 @@ def test_animacion_en_html_con_un_fotograma_por_imagen():
 def test_animacion_valida(kwargs, mensaje):
     with pytest.raises(ValueError, match=mensaje):
         animar_imagenes(np.zeros((3, 8, 8)), **kwargs)
+
+
+def test_mostrar_codigo_de_un_metodo_sin_la_sangria_de_la_clase():
+    from generativa.difusion import DiffusionModel
+
+    codigo = mostrar_codigo(DiffusionModel.denoise).data
+    assert codigo.startswith("```python\ndef denoise(self,")
+
+
+def test_el_codigo_que_muestra_el_libro_cabe_en_la_pagina():
+    # Los capítulos muestran estas funciones con mostrar_codigo: ninguna línea debe
+    # obligar a desplazarse en horizontal (unos 80 caracteres caben en la página).
+    import re
+
+    from generativa import calendarios, difusion, ebm, interpolacion, unet
+
+    mostradas = set()
+    for md in (RAIZ / "chapters").rglob("*.md"):
+        mostradas |= set(re.findall(r"mostrar_codigo\(([\w.]+)\)", md.read_text(encoding="utf-8")))
+    assert len(mostradas) >= 15
+    espacio = {"difusion": difusion, "ebm": ebm, "DiffusionModel": difusion.DiffusionModel}
+    for modulo in (calendarios, difusion, ebm, interpolacion, unet):
+        espacio.update({k: v for k, v in vars(modulo).items() if not k.startswith("__")})
+    for nombre in sorted(mostradas):
+        objeto = espacio[nombre.split(".")[0]]
+        for parte in nombre.split(".")[1:]:
+            objeto = getattr(objeto, parte)
+        largas = [l for l in mostrar_codigo(objeto).data.splitlines() if len(l) > 80]
+        assert not largas, f"{nombre}: {largas}"
 
 
 def test_mostrar_codigo_es_el_de_la_biblioteca():

@@ -72,22 +72,33 @@ def _tabla(betas: np.ndarray) -> TablaDiscreta:
 
 # ------------------------------------------------------ calendarios continuos
 
-def linear_diffusion_schedule(diffusion_times, T: int = PASOS, beta_min: float = BETA_MIN,
-                              beta_max: float = BETA_MAX):
-    """Calendario lineal como función del tiempo: ``(noise_rates, signal_rates)``.
 
-    En t = n/T coincide con la tabla discreta: signal = √ᾱ_n, noise = √(1 − ᾱ_n).
-    Entre dos pasos se interpola log ᾱ linealmente, así que es continua y monótona.
-    (La transparencia del curso devuelve ᾱ y 1 − ᾱ sin raíces: es un error.)
+def linear_diffusion_schedule(
+    diffusion_times,
+    T: int = PASOS,
+    beta_min: float = BETA_MIN,
+    beta_max: float = BETA_MAX,
+):
+    """Calendario lineal como función del tiempo:
+    ``(noise_rates, signal_rates)``.
+
+    En t = n/T coincide con la tabla discreta: signal = √ᾱ_n,
+    noise = √(1 − ᾱ_n). Entre dos pasos se interpola log ᾱ linealmente, así que
+    es continua y monótona. (La transparencia del curso devuelve ᾱ y 1 − ᾱ sin
+    raíces: es un error.)
     """
     t = _tiempos(diffusion_times)
     tabla = tabla_lineal(T, beta_min, beta_max)
-    log_alpha_bars = np.concatenate([[0.0], np.log(tabla.alpha_bars)]).astype(np.float32)
+    log_alpha_bars = np.concatenate([[0.0], np.log(tabla.alpha_bars)]).astype(
+        np.float32
+    )
     posicion = t * T
     n = ops.clip(ops.floor(posicion), 0, T - 1)
     fraccion = posicion - n
     n = ops.cast(n, "int32")
-    log_ab = (1 - fraccion) * ops.take(log_alpha_bars, n) + fraccion * ops.take(log_alpha_bars, n + 1)
+    log_ab = (1 - fraccion) * ops.take(log_alpha_bars, n) + fraccion * ops.take(
+        log_alpha_bars, n + 1
+    )
     alpha_bars = ops.exp(log_ab)
     return ops.sqrt(1 - alpha_bars), ops.sqrt(alpha_bars)
 
@@ -96,16 +107,21 @@ def cosine_diffusion_schedule(diffusion_times):
     """Calendario coseno continuo: signal = cos(t·π/2), noise = sin(t·π/2)."""
     t = _tiempos(diffusion_times)
     angulos = t * (math.pi / 2)
-    # en float32, cos(π/2) sale −4e-8: se recorta a 0 para que la señal no cambie de signo
+    # en float32, cos(π/2) sale −4e-8: se recorta a 0 para que la señal no
+    # cambie de signo
     return ops.sin(angulos), ops.maximum(ops.cos(angulos), 0.0)
 
 
-def offset_cosine_diffusion_schedule(diffusion_times, min_signal_rate: float = MIN_SIGNAL_RATE,
-                                     max_signal_rate: float = MAX_SIGNAL_RATE):
-    """Coseno desplazado (el del curso): la señal va de 0,95 en t = 0 a 0,02 en t = 1.
+def offset_cosine_diffusion_schedule(
+    diffusion_times,
+    min_signal_rate: float = MIN_SIGNAL_RATE,
+    max_signal_rate: float = MAX_SIGNAL_RATE,
+):
+    """Coseno desplazado (el del curso): la señal va de 0,95 en t = 0 a 0,02 en
+    t = 1.
 
-    Los ángulos recorren linealmente [acos(0,95), acos(0,02)]; signal = cos(ángulo)
-    y noise = sin(ángulo).
+    Los ángulos recorren linealmente [acos(0,95), acos(0,02)];
+    signal = cos(ángulo) y noise = sin(ángulo).
     """
     if not 0 <= min_signal_rate < max_signal_rate <= 1:
         raise ValueError(
@@ -130,14 +146,21 @@ CALENDARIOS = {
 
 # -------------------------------------------------------------- proceso directo
 
-def forward_diffusion(images, t: int, betas, seed: int | None = None, return_all: bool = False,
-                      return_steps=None):
+
+def forward_diffusion(
+    images,
+    t: int,
+    betas,
+    seed: int | None = None,
+    return_all: bool = False,
+    return_steps=None,
+):
     """Proceso directo paso a paso: x_t = √(1 − β_t) · x_{t−1} + √β_t · ε_t.
 
     ``images`` (x_0) es un array de cualquier forma; ``t`` el número de pasos
     (0 ≤ t ≤ len(betas)). Devuelve x_t; con ``return_all``, la lista
-    ``[x_0, x_1, …, x_t]``; con ``return_steps`` (pasos concretos), un diccionario
-    ``{paso: x_paso}``, que no guarda el resto. El ruido sale de
+    ``[x_0, x_1, …, x_t]``; con ``return_steps`` (pasos concretos), un
+    diccionario ``{paso: x_paso}``, que no guarda el resto. El ruido sale de
     ``numpy.random.default_rng(seed)``.
     """
     x = _imagenes(images)
@@ -150,7 +173,9 @@ def forward_diffusion(images, t: int, betas, seed: int | None = None, return_all
     trayectoria = [x] if return_all else None
     guardados = {0: x} if pasos and 0 in pasos else {}
     for paso, beta in enumerate(betas[:t].astype(x.dtype), start=1):
-        x = np.sqrt(1 - beta) * x + np.sqrt(beta) * rng.standard_normal(x.shape, dtype=x.dtype)
+        x = np.sqrt(1 - beta) * x + np.sqrt(beta) * rng.standard_normal(
+            x.shape, dtype=x.dtype
+        )
         if return_all:
             trayectoria.append(x)
         if pasos and paso in pasos:

@@ -77,10 +77,14 @@ class DiffusionModel(keras.Model):
         return ops.clip(images, 0.0, 1.0)
 
     def denoise(self, noisy_images, noise_rates, signal_rates, training):
-        """Ruido predicho por la red (o por la EMA si no se entrena) e imagen que implica."""
+        """Ruido predicho por la red (o por la EMA si no se entrena) e imagen que
+        implica.
+        """
         network = self.network if training else self.ema_network
-        noisy_images, noise_rates, signal_rates = (ops.convert_to_tensor(v, "float32")
-                                                   for v in (noisy_images, noise_rates, signal_rates))
+        noisy_images, noise_rates, signal_rates = (
+            ops.convert_to_tensor(v, "float32")
+            for v in (noisy_images, noise_rates, signal_rates)
+        )
         pred_noises = network([noisy_images, noise_rates**2], training=training)
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
@@ -89,23 +93,34 @@ class DiffusionModel(keras.Model):
         noisy_images, noise_rates, signal_rates = inputs
         return self.denoise(noisy_images, noise_rates, signal_rates, training)
 
-    def reverse_diffusion(self, initial_noise, diffusion_steps: int, eta: float = 0.0, seed: int | None = None,
-                          return_steps: bool = False):
+    def reverse_diffusion(
+        self,
+        initial_noise,
+        diffusion_steps: int,
+        eta: float = 0.0,
+        seed: int | None = None,
+        return_steps: bool = False,
+    ):
         """Invierte la difusión en ``diffusion_steps`` pasos, de t = 1 a t = 0.
 
-        En cada paso predice imagen y ruido en el tiempo t y los vuelve a mezclar con las
-        tasas del tiempo siguiente, t − 1/pasos. Con ``eta = 0`` (el curso, DDIM) el paso es
-        determinista; con ``eta = 1`` se reparte parte del ruido como ruido **nuevo**
-        (muestreo estocástico al estilo DDPM, Song et al. 2021):
+        En cada paso predice imagen y ruido en el tiempo t y los vuelve a mezclar
+        con las tasas del tiempo siguiente, t − 1/pasos. Con ``eta = 0`` (el curso,
+        DDIM) el paso es determinista; con ``eta = 1`` se reparte parte del ruido
+        como ruido **nuevo** (muestreo estocástico al estilo DDPM, Song et al.
+        2021):
 
-            x_sig = s_sig·x̂₀ + √(n_sig² − σ²)·ε̂ + σ·z,   σ = η·(n_sig/n)·√(1 − s²/s_sig²).
+            x_sig = s_sig·x̂₀ + √(n_sig² − σ²)·ε̂ + σ·z,
+            σ = η·(n_sig/n)·√(1 − s²/s_sig²).
 
-        Devuelve la última imagen predicha (normalizada) o, con ``return_steps``, la lista
-        de las imágenes predichas en cada paso.
+        Devuelve la última imagen predicha (normalizada) o, con ``return_steps``, la
+        lista de las imágenes predichas en cada paso.
         """
         comprobar_entero(diffusion_steps, "diffusion_steps")
         if not 0.0 <= float(eta) <= 1.0:
-            raise ValueError(f"'eta' debe estar entre 0 (determinista) y 1 (estocástico); llegó {eta!r}.")
+            raise ValueError(
+                "'eta' debe estar entre 0 (determinista) y 1 (estocástico); "
+                f"llegó {eta!r}."
+            )
         self._comprobar_ruido(initial_noise)
         generador = keras.random.SeedGenerator(seed) if eta > 0 else None
         num_images = ops.shape(initial_noise)[0]
@@ -115,19 +130,29 @@ class DiffusionModel(keras.Model):
         for step in range(diffusion_steps):
             diffusion_times = ops.ones((num_images, 1, 1, 1)) - step * step_size
             noise_rates, signal_rates = self.schedule(diffusion_times)
-            pred_noises, pred_images = self.denoise(current_images, noise_rates, signal_rates, training=False)
+            pred_noises, pred_images = self.denoise(
+                current_images, noise_rates, signal_rates, training=False
+            )
             predichas.append(pred_images)
-            # En el último paso el tiempo siguiente es 0 (o −1e-8 por redondeo): se recorta.
-            next_noise_rates, next_signal_rates = self.schedule(ops.maximum(diffusion_times - step_size, 0.0))
+            # En el último paso el tiempo siguiente es 0 (o −1e-8 por redondeo):
+            # se recorta.
+            next_noise_rates, next_signal_rates = self.schedule(
+                ops.maximum(diffusion_times - step_size, 0.0)
+            )
             if eta > 0:
-                sigma = eta * next_noise_rates / noise_rates * ops.sqrt(
-                    ops.maximum(1.0 - signal_rates**2 / next_signal_rates**2, 0.0))
-                ruido_nuevo = keras.random.normal(ops.shape(current_images), seed=generador)
+                razon = signal_rates**2 / next_signal_rates**2
+                sigma = (eta * next_noise_rates / noise_rates
+                         * ops.sqrt(ops.maximum(1.0 - razon, 0.0)))
+                resto = ops.sqrt(ops.maximum(next_noise_rates**2 - sigma**2, 0.0))
+                ruido_nuevo = keras.random.normal(
+                    ops.shape(current_images), seed=generador
+                )
                 current_images = (next_signal_rates * pred_images
-                                  + ops.sqrt(ops.maximum(next_noise_rates**2 - sigma**2, 0.0)) * pred_noises
-                                  + sigma * ruido_nuevo)
+                                  + resto * pred_noises + sigma * ruido_nuevo)
             else:
-                current_images = next_signal_rates * pred_images + next_noise_rates * pred_noises
+                current_images = (
+                    next_signal_rates * pred_images + next_noise_rates * pred_noises
+                )
         return predichas if return_steps else predichas[-1]
 
     def generate(self, num_images: int, diffusion_steps: int, initial_noise=None, eta: float = 0.0,
@@ -146,16 +171,19 @@ class DiffusionModel(keras.Model):
         return self.denormalize(generated)
 
     def invert(self, images, diffusion_steps: int, iteraciones_iniciales: int = 3):
-        """Inversión DDIM: el ruido inicial desde el que el muestreador determinista genera ``images``.
+        """Inversión DDIM: el ruido inicial desde el que el muestreador determinista
+        genera ``images``.
 
-        Recorre los tiempos del muestreador al revés (de 1/pasos a 1): en cada uno predice
-        imagen y ruido y los mezcla con las tasas del tiempo siguiente. En el primer tiempo la
-        imagen ruidosa depende del propio ruido predicho; se resuelve con unas iteraciones de
-        punto fijo. ``images`` van en [0, 1].
+        Recorre los tiempos del muestreador al revés (de 1/pasos a 1): en cada uno
+        predice imagen y ruido y los mezcla con las tasas del tiempo siguiente. En
+        el primer tiempo la imagen ruidosa depende del propio ruido predicho; se
+        resuelve con unas iteraciones de punto fijo. ``images`` van en [0, 1].
         """
         comprobar_entero(diffusion_steps, "diffusion_steps")
         self._comprobar_imagenes(images)
-        x0 = self.normalizer(ops.convert_to_tensor(np.asarray(images, np.float32)), training=False)
+        x0 = self.normalizer(
+            ops.convert_to_tensor(np.asarray(images, np.float32)), training=False
+        )
         num_images = ops.shape(x0)[0]
         step_size = 1.0 / diffusion_steps
         tiempos = ops.ones((num_images, 1, 1, 1)) * step_size
@@ -163,10 +191,14 @@ class DiffusionModel(keras.Model):
         pred_noises = ops.zeros_like(x0)
         for _ in range(iteraciones_iniciales):
             current_images = signal_rates * x0 + noise_rates * pred_noises
-            pred_noises, _ = self.denoise(current_images, noise_rates, signal_rates, training=False)
+            pred_noises, _ = self.denoise(
+                current_images, noise_rates, signal_rates, training=False
+            )
         current_images = signal_rates * x0 + noise_rates * pred_noises
         for step in range(1, diffusion_steps):
-            pred_noises, pred_images = self.denoise(current_images, noise_rates, signal_rates, training=False)
+            pred_noises, pred_images = self.denoise(
+                current_images, noise_rates, signal_rates, training=False
+            )
             tiempos = tiempos + step_size
             noise_rates, signal_rates = self.schedule(ops.minimum(tiempos, 1.0))
             current_images = signal_rates * pred_images + noise_rates * pred_noises
@@ -179,24 +211,38 @@ class DiffusionModel(keras.Model):
                              f"llegó {forma}.")
 
     def _ruidosear(self, images):
-        """Normaliza, sortea ruido y tiempos uniformes en [0, 1] y mezcla: x_t = s·x_0 + n·ε."""
+        """Normaliza, sortea ruido y tiempos uniformes en [0, 1] y mezcla: x_t =
+        s·x_0 + n·ε.
+        """
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
-        diffusion_times = keras.random.uniform((ops.shape(images)[0], 1, 1, 1), minval=0.0, maxval=1.0)
+        diffusion_times = keras.random.uniform(
+            (ops.shape(images)[0], 1, 1, 1), minval=0.0, maxval=1.0
+        )
         noise_rates, signal_rates = self.schedule(diffusion_times)
         noisy_images = signal_rates * images + noise_rates * noises
         return images, noises, noisy_images, noise_rates, signal_rates
 
     def train_step(self, images):
-        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(images)
+        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(
+            images
+        )
         with tf.GradientTape() as tape:
-            pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=True)
-            noise_loss = self.loss(noises, pred_noises)  # el curso: error absoluto medio
+            pred_noises, pred_images = self.denoise(
+                noisy_images, noise_rates, signal_rates, training=True
+            )
+            noise_loss = self.loss(
+                noises, pred_noises
+            )  # el curso: error absoluto medio
             image_loss = self.loss(images, pred_images)  # solo como métrica
         gradients = tape.gradient(noise_loss, self.network.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.network.trainable_weights))
+        self.optimizer.apply_gradients(
+            zip(gradients, self.network.trainable_weights)
+        )
         decay = decaimiento_ema(self.optimizer.iterations, self.ema)
-        for weight, ema_weight in zip(self.network.weights, self.ema_network.weights):
+        for weight, ema_weight in zip(
+            self.network.weights, self.ema_network.weights
+        ):
             ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
         self.noise_loss_tracker.update_state(noise_loss)
         self.image_loss_tracker.update_state(image_loss)

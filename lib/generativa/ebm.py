@@ -84,9 +84,14 @@ def comprobar_imagenes(imagenes, nombre: str = "imágenes"):
 
 # ------------------------------------------------------------- Langevin
 
+
 def _paso_langevin(model, inp_imgs, step_size, noise, gradient_clip):
-    """Un paso: ruido, recorte, gradiente de la puntuación (recortado) hacia arriba, recorte."""
-    inp_imgs = inp_imgs + tf.random.normal(tf.shape(inp_imgs), mean=0.0, stddev=noise)
+    """Un paso: ruido, recorte, gradiente de la puntuación (recortado) hacia
+    arriba, recorte.
+    """
+    inp_imgs = inp_imgs + tf.random.normal(
+        tf.shape(inp_imgs), mean=0.0, stddev=noise
+    )
     inp_imgs = tf.clip_by_value(inp_imgs, -1.0, 1.0)
     with tf.GradientTape() as tape:
         tape.watch(inp_imgs)
@@ -174,17 +179,27 @@ class Buffer(keras.layers.Layer):
         self.position = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.batch_size % self.buffer_size),
                                         trainable=False, name="position", dtype="int32")
 
-    def sample_new_exmps(self, steps, step_size, noise, gradient_clip=GRADIENT_CLIP):
-        """Un lote de muestras falsas: del búfer (o ruido nuevo) + Langevin; las guarda."""
+    def sample_new_exmps(
+        self, steps, step_size, noise, gradient_clip=GRADIENT_CLIP
+    ):
+        """Un lote de muestras falsas: del búfer (o ruido nuevo) + Langevin; las
+        guarda.
+        """
         n = self.batch_size
         indices = tf.random.uniform((n,), 0, self.count, dtype=tf.int32)
         old_imgs = tf.gather(self.examples, indices)
         rand_imgs = tf.random.uniform((n, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)) * 2 - 1
         fresh = tf.random.uniform((n, 1, 1, 1)) < self.fresh_share
         inp_imgs = tf.where(fresh, rand_imgs, old_imgs)
-        inp_imgs = _langevin(self.model, inp_imgs, steps, step_size, noise, gradient_clip)
+        inp_imgs = _langevin(
+            self.model, inp_imgs, steps, step_size, noise, gradient_clip
+        )
         posiciones = (self.position + tf.range(n)) % self.buffer_size
-        self.examples.assign(tf.tensor_scatter_nd_update(self.examples, posiciones[:, None], inp_imgs))
+        self.examples.assign(
+            tf.tensor_scatter_nd_update(
+                self.examples, posiciones[:, None], inp_imgs
+            )
+        )
         self.position.assign((self.position + n) % self.buffer_size)
         self.count.assign(tf.minimum(self.count + n, self.buffer_size))
         return inp_imgs
@@ -230,15 +245,21 @@ class EBM(keras.Model):
         return cdiv_loss, reg_loss, cdiv_loss + reg_loss
 
     def train_step(self, real_imgs):
-        real_imgs = real_imgs + tf.random.normal(tf.shape(real_imgs), mean=0.0, stddev=self.noise)
+        real_imgs = real_imgs + tf.random.normal(
+            tf.shape(real_imgs), mean=0.0, stddev=self.noise
+        )
         real_imgs = tf.clip_by_value(real_imgs, -1.0, 1.0)
-        fake_imgs = self.buffer.sample_new_exmps(self.steps, self.step_size, self.noise, self.gradient_clip)
+        fake_imgs = self.buffer.sample_new_exmps(
+            self.steps, self.step_size, self.noise, self.gradient_clip
+        )
         n = tf.shape(real_imgs)[0]
         inp_imgs = tf.concat([real_imgs, fake_imgs], axis=0)
         with tf.GradientTape() as training_tape:
             out = self.model(inp_imgs, training=True)
             real_out, fake_out = out[:n], out[n:]
-            cdiv_loss, reg_loss, loss = self.contrastive_divergence(real_out, fake_out)
+            cdiv_loss, reg_loss, loss = self.contrastive_divergence(
+                real_out, fake_out
+            )
         grads = training_tape.gradient(loss, self.model.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
         return self._actualizar(loss, reg_loss, cdiv_loss, real_out, fake_out)

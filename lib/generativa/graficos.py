@@ -135,15 +135,17 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
 def mostrar_codigo(objeto):
     """El código fuente de una función o clase de la biblioteca, resaltado.
 
-    Así el código que se lee en un capítulo es, literalmente, el que se ejecuta.
+    Así el código que se lee en un capítulo es, literalmente, el que se ejecuta
+    (sin la sangría de la clase, si es un método).
     """
     import inspect
+    import textwrap
 
     from IPython.display import Markdown
 
     if not (inspect.isfunction(objeto) or inspect.isclass(objeto) or inspect.ismethod(objeto)):
         raise ValueError(f"Se esperaba una función o una clase; llegó {type(objeto).__name__}.")
-    return Markdown(f"```python\n{inspect.getsource(objeto)}```")
+    return Markdown(f"```python\n{textwrap.dedent(inspect.getsource(objeto))}```")
 
 
 def _comprobar_imagenes(imagenes) -> np.ndarray:

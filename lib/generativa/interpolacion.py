@@ -25,8 +25,9 @@ def _comprobar(a, b, t):
 
 
 def spherical_interpolation(a, b, t):
-    """``sin(πt/2)·a + cos(πt/2)·b`` para cada t (forma ``(len(t), *a.shape)``; sin esa
-    dimensión si t es un número)."""
+    """``sin(πt/2)·a + cos(πt/2)·b`` para cada t (forma ``(len(t), *a.shape)``;
+    sin esa dimensión si t es un número).
+    """
     a, b, tt, escalar = _comprobar(a, b, t)
     z = np.sin(math.pi * tt / 2) * a + np.cos(math.pi * tt / 2) * b
     return z[0] if escalar else z

@@ -23,18 +23,31 @@ WIDTHS = (32, 64, 96, 128)
 BLOCK_DEPTH = 2
 
 
-def sinusoidal_embedding(x, embedding_dims: int = NOISE_EMBEDDING_SIZE, min_frequency: float = 1.0,
-                         max_frequency: float = 1000.0):
-    """Incrustación sinusoidal de una varianza de ruido: ``(..., 1)`` → ``(..., embedding_dims)``.
+def sinusoidal_embedding(
+    x,
+    embedding_dims: int = NOISE_EMBEDDING_SIZE,
+    min_frequency: float = 1.0,
+    max_frequency: float = 1000.0,
+):
+    """Incrustación sinusoidal de una varianza de ruido: ``(..., 1)`` →
+    ``(..., embedding_dims)``.
 
     Usa ``embedding_dims / 2`` frecuencias f espaciadas exponencialmente entre
-    ``min_frequency`` y ``max_frequency``, velocidades angulares 2πf, y concatena
-    [sen(2πf·x), cos(2πf·x)].
+    ``min_frequency`` y ``max_frequency``, velocidades angulares 2πf, y
+    concatena [sen(2πf·x), cos(2πf·x)].
     """
-    frequencies = ops.exp(ops.linspace(math.log(min_frequency), math.log(max_frequency), embedding_dims // 2))
+    frequencies = ops.exp(
+        ops.linspace(
+            math.log(min_frequency),
+            math.log(max_frequency),
+            embedding_dims // 2,
+        )
+    )
     angular_speeds = ops.cast(2.0 * math.pi * frequencies, "float32")
     x = ops.cast(x, "float32")
-    return ops.concatenate([ops.sin(angular_speeds * x), ops.cos(angular_speeds * x)], axis=-1)
+    return ops.concatenate(
+        [ops.sin(angular_speeds * x), ops.cos(angular_speeds * x)], axis=-1
+    )
 
 
 @keras.saving.register_keras_serializable(package="generativa")
@@ -64,7 +77,9 @@ class SinusoidalEmbedding(layers.Layer):
 
 
 def ResidualBlock(width: int):
-    """Bloque residual: (Conv 1x1 si cambian los canales) + BN sin parámetros, Conv 3x3 swish, Conv 3x3, suma."""
+    """Bloque residual: (Conv 1x1 si cambian los canales) + BN sin parámetros,
+    Conv 3x3 swish, Conv 3x3, suma.
+    """
     comprobar_entero(width, "width")
 
     def apply(x):
@@ -74,7 +89,9 @@ def ResidualBlock(width: int):
         else:
             residual = layers.Conv2D(width, kernel_size=1)(x)
         x = layers.BatchNormalization(center=False, scale=False)(x)
-        x = layers.Conv2D(width, kernel_size=3, padding="same", activation="swish")(x)
+        x = layers.Conv2D(
+            width, kernel_size=3, padding="same", activation="swish"
+        )(x)
         x = layers.Conv2D(width, kernel_size=3, padding="same")(x)
         return layers.Add()([x, residual])
 
@@ -82,7 +99,9 @@ def ResidualBlock(width: int):
 
 
 def DownBlock(width: int, block_depth: int):
-    """``block_depth`` bloques residuales (cada salida va a ``skips``) y AveragePooling2D(2)."""
+    """``block_depth`` bloques residuales (cada salida va a ``skips``) y
+    AveragePooling2D(2).
+    """
     comprobar_entero(width, "width")
     comprobar_entero(block_depth, "block_depth")
 
@@ -97,7 +116,9 @@ def DownBlock(width: int, block_depth: int):
 
 
 def UpBlock(width: int, block_depth: int):
-    """UpSampling2D(2, bilineal) y ``block_depth`` veces: concatenar ``skips.pop()`` y bloque residual."""
+    """UpSampling2D(2, bilineal) y ``block_depth`` veces: concatenar
+    ``skips.pop()`` y bloque residual.
+    """
     comprobar_entero(width, "width")
     comprobar_entero(block_depth, "block_depth")
 
@@ -112,28 +133,50 @@ def UpBlock(width: int, block_depth: int):
     return apply
 
 
-def build_unet(image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEPTH,
-               embedding_dims: int = NOISE_EMBEDDING_SIZE) -> keras.Model:
-    """La U-Net del curso: entradas ``(imágenes ruidosas, varianzas del ruido)``, salida: ruido predicho.
+def build_unet(
+    image_size: int = 64,
+    widths=WIDTHS,
+    block_depth: int = BLOCK_DEPTH,
+    embedding_dims: int = NOISE_EMBEDDING_SIZE,
+) -> keras.Model:
+    """La U-Net del curso: entradas
+    ``(imágenes ruidosas, varianzas del ruido)``, salida: ruido predicho.
 
-    ``widths[:-1]`` son los anchos de los bloques de bajada (y, al revés, de subida) y
-    ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por defecto tiene
-    1.950.627 parámetros entrenables y 2.880 no entrenables.
+    ``widths[:-1]`` son los anchos de los bloques de bajada (y, al revés, de
+    subida) y ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por
+    defecto tiene 1.950.627 parámetros entrenables y 2.880 no entrenables.
     """
     comprobar_entero(block_depth, "block_depth")
     widths = tuple(widths)
-    if len(widths) < 2 or not all(isinstance(w, (int, np.integer)) and w > 0 for w in widths):
-        raise ValueError(f"'widths' debe tener al menos dos anchos enteros positivos; llegó {widths!r}.")
+    if len(widths) < 2 or not all(
+        isinstance(w, (int, np.integer)) and w > 0 for w in widths
+    ):
+        raise ValueError(
+            "'widths' debe tener al menos dos anchos enteros positivos; "
+            f"llegó {widths!r}."
+        )
     niveles = len(widths) - 1
-    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or image_size < 2 ** niveles \
-            or image_size % (2 ** niveles):
-        raise ValueError(f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay {niveles} reducciones a la "
-                         f"mitad); llegó {image_size!r}.")
-    noisy_images = keras.Input(shape=(image_size, image_size, 3), name="noisy_images")
+    if (
+        isinstance(image_size, bool)
+        or not isinstance(image_size, (int, np.integer))
+        or image_size < 2**niveles
+        or image_size % (2**niveles)
+    ):
+        raise ValueError(
+            f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay "
+            f"{niveles} reducciones a la mitad); llegó {image_size!r}."
+        )
+    noisy_images = keras.Input(
+        shape=(image_size, image_size, 3), name="noisy_images"
+    )
     x = layers.Conv2D(widths[0], kernel_size=1)(noisy_images)
     noise_variances = keras.Input(shape=(1, 1, 1), name="noise_variances")
-    noise_embedding = SinusoidalEmbedding(embedding_dims, name="sinusoidal_embedding")(noise_variances)
-    noise_embedding = layers.UpSampling2D(size=image_size, interpolation="nearest")(noise_embedding)
+    noise_embedding = SinusoidalEmbedding(
+        embedding_dims, name="sinusoidal_embedding"
+    )(noise_variances)
+    noise_embedding = layers.UpSampling2D(
+        size=image_size, interpolation="nearest"
+    )(noise_embedding)
     x = layers.Concatenate()([x, noise_embedding])
     skips = []
     for width in widths[:-1]:
@@ -144,4 +187,3 @@ def build_unet(image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEP
         x = UpBlock(width, block_depth)([x, skips])
     x = layers.Conv2D(3, kernel_size=1, kernel_initializer="zeros")(x)
     return keras.Model([noisy_images, noise_variances], x, name="unet")
-
