@@ -50,18 +50,23 @@ class EstiloEspanol(EstiloPlain):
             self.format_web_refs(e),
         ]
 
+    def _en(self, e, paginas, *despues):
+        """«En [editores,] título del libro o de las actas[, págs.]» y lo que siga."""
+        return words[
+            "En",
+            sentence[
+                optional[self.format_editor(e, as_sentence=False)],
+                self.format_btitle(e, "booktitle", as_sentence=False),
+                paginas,
+            ],
+            *despues,
+        ]
+
     def get_incollection_template(self, e):
         return toplevel[
             sentence[self.format_names("author")],
             self.format_title(e, "title"),
-            words[
-                "En",
-                sentence[
-                    optional[self.format_editor(e, as_sentence=False)],
-                    self.format_btitle(e, "booktitle", as_sentence=False),
-                    self.format_chapter_and_pages(e),
-                ],
-            ],
+            self._en(e, self.format_chapter_and_pages(e)),
             sentence[optional_field("publisher"), optional_field("address"), self.format_edition(e), date],
             self.format_web_refs(e),
         ]
@@ -70,15 +75,7 @@ class EstiloEspanol(EstiloPlain):
         return toplevel[
             sentence[self.format_names("author")],
             self.format_title(e, "title"),
-            words[
-                "En",
-                sentence[
-                    optional[self.format_editor(e, as_sentence=False)],
-                    self.format_btitle(e, "booktitle", as_sentence=False),
-                    optional[together["págs.", pages]],
-                ],
-                self.format_address_organization_publisher_date(e),
-            ],
+            self._en(e, optional[together["págs.", pages]], self.format_address_organization_publisher_date(e)),
             sentence[optional_field("note")],
             self.format_web_refs(e),
         ]
