@@ -241,7 +241,7 @@ def test_cada_figura_generada_tiene_titulo_en_espanol():
             if not figuras:
                 continue
             fuente = "".join(celda["source"])
-            if not re.search(r"titulos?=|set_title\(|suptitle\(|title=", fuente):
+            if not re.search(r"titulos?=|set_title\(|suptitle\(|title=|plt\.title\(", fuente):
                 sin_titulo.append(f"{cuaderno.name}: {fuente[:80]!r}")
     assert not sin_titulo, sin_titulo
 
