@@ -227,8 +227,6 @@ def comprobar_train_step(clase) -> None:
     entrenables = [i for i, w in enumerate(modelo.network.weights) if w.trainable]
     red_antes = [w.numpy().copy() for w in modelo.network.weights]
     ema_antes = [w.numpy().copy() for w in modelo.ema_network.weights]
-    pista_general = ("sigue el orden del curso: normalizar, ruido, tiempos, tasas, mezcla, predicción, pérdida, "
-                     "gradientes, EMA y métricas.")
     try:
         logs, error = modelo.train_step(ops.convert_to_tensor(imagenes)), None
     except NotImplementedError:
@@ -250,7 +248,8 @@ def comprobar_train_step(clase) -> None:
     normalizadas = _np(modelo.normalizer(imagenes))
 
     def diagnosticar():
-        """Comprueba tiempos, ruido y mezcla con lo registrado; devuelve (tasas, ruido) para seguir."""
+        """Comprueba tiempos, ruido y mezcla con lo registrado; devuelve la mezcla, las tasas
+        de ruido y el ruido, para seguir."""
         if not calendario.llamadas:
             raise fallo("No se llama al calendario: las tasas no salen de los tiempos de difusión.",
                         "noise_rates, signal_rates = self.schedule(diffusion_times).")
@@ -303,7 +302,9 @@ def comprobar_train_step(clase) -> None:
     if error is not None:
         if calendario.llamadas and perdida.llamadas:
             diagnosticar()
-        raise fallo(f"train_step falla: {type(error).__name__}: {error}", pista_general) from error
+        raise fallo(f"train_step falla: {type(error).__name__}: {error}",
+                    "sigue el orden del curso: normalizar, ruido, tiempos, tasas, mezcla, predicción, "
+                    "pérdida, gradientes, EMA y métricas.") from error
     if not isinstance(logs, dict) or not {"n_loss", "i_loss"} <= set(logs):
         raise fallo("train_step debe devolver las métricas n_loss e i_loss en un diccionario.",
                     "actualiza noise_loss_tracker e image_loss_tracker y return {m.name: m.result() for m in "
@@ -335,10 +336,10 @@ def comprobar_train_step(clase) -> None:
     if residuo > 1e-4:
         raise fallo("La red EMA no es una media móvil de la red.",
                     "ema_weight.assign(ema · ema_weight + (1 − ema) · weight).")
-    calentamiento = float(referencia.decaimiento_ema(modelo.optimizer.iterations, modelo.ema))
     if abs(d - (1 - modelo.ema)) < 1e-3:
         raise fallo("Los pesos están intercambiados en la EMA: se mueve casi entera hacia la red.",
                     "ema · (peso EMA) + (1 − ema) · (peso de la red).")
+    calentamiento = float(referencia.decaimiento_ema(modelo.optimizer.iterations, modelo.ema))
     if not (abs(d - modelo.ema) < 1e-4 or abs(d - calentamiento) < 1e-4):
         raise fallo(f"La EMA usa un decaimiento de {d:.4f}; el del curso es self.ema = {modelo.ema}.",
                     "actualizar_ema(self.network, self.ema_network, self.ema).")
