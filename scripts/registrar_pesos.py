@@ -1,21 +1,21 @@
-"""Registra en generativa/fuentes.py los pesos entrenados presentes en data/pesos/.
+"""Registra en ``lib/generativa/registro.json`` los pesos entrenados presentes en ``data/pesos/``.
 
-Cada archivo de pesos (``.weights.h5`` de Keras o ``.h5`` compacto de la red EMA) y cada ``procedencia.json`` queda en el
-registro con su ruta, su sha256 y su tamaño, para que la biblioteca los verifique
-antes de usarlos. Uso, tras entrenar: ``python scripts/registrar_pesos.py``.
+Cada archivo de pesos (``.weights.h5`` de Keras o ``.h5`` compacto de la red EMA) y cada
+``procedencia.json`` queda en la parte ``"pesos"`` del registro con su ruta, su sha256 y su
+tamaño, para que la biblioteca los verifique antes de usarlos; la parte ``"datos"`` no se
+toca. Uso, tras copiar pesos nuevos a ``data/pesos/``: ``python scripts/registrar_pesos.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import json
 import sys
 from pathlib import Path
 
 RAIZ = Path(__file__).resolve().parents[1]
 PESOS = RAIZ / "data" / "pesos"
-FUENTES = RAIZ / "lib" / "generativa" / "fuentes.py"
-BLOQUE = re.compile(r"(# --- pesos: inicio ---\n).*?(# --- pesos: fin ---)", re.S)
+REGISTRO = RAIZ / "lib" / "generativa" / "registro.json"
 
 
 def nombre_de(ruta: Path) -> str:
@@ -26,25 +26,24 @@ def nombre_de(ruta: Path) -> str:
     return ruta.name.removesuffix(".weights.h5").removesuffix(".h5")
 
 
-def bloque() -> str:
-    lineas = ["PESOS: dict[str, tuple[str, str, int]] = {"]
+def pesos_presentes() -> dict[str, dict]:
+    entradas = {}
     for ruta in sorted(PESOS.rglob("*")):
         if ruta.is_file() and (ruta.name.endswith(".h5") or ruta.name == "procedencia.json") \
-                and ".respaldo" not in ruta.parts:
-            suma = hashlib.sha256(ruta.read_bytes()).hexdigest()
-            relativa = ruta.relative_to(RAIZ / "data").as_posix()
-            lineas.append(f'    "{nombre_de(ruta)}": ("{relativa}",\n'
-                          f'        "{suma}", {ruta.stat().st_size}),')
-    lineas.append("}")
-    return "\n".join(lineas) + "\n"
+                and not any(parte.startswith(".") for parte in ruta.relative_to(PESOS).parts):
+            entradas[nombre_de(ruta)] = {"ruta": ruta.relative_to(RAIZ / "data").as_posix(),
+                                         "sha256": hashlib.sha256(ruta.read_bytes()).hexdigest(),
+                                         "tamano": ruta.stat().st_size}
+    return entradas
 
 
 def main() -> int:
-    texto = FUENTES.read_text(encoding="utf-8")
-    nuevo = BLOQUE.sub(lambda m: m.group(1) + bloque() + m.group(2), texto)
-    FUENTES.write_text(nuevo, encoding="utf-8")
-    archivos = len(re.findall(r'^    "', bloque(), re.M))
-    print(f"Registrados {archivos} archivos de {PESOS}.")
+    registro = json.loads(REGISTRO.read_text(encoding="utf-8"))
+    registro["pesos"] = pesos_presentes()
+    temporal = REGISTRO.with_suffix(".json.tmp")
+    temporal.write_text(json.dumps(registro, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    temporal.replace(REGISTRO)
+    print(f"Registrados {len(registro['pesos'])} archivos de {PESOS}.")
     return 0
 
 

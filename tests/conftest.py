@@ -16,16 +16,18 @@ sys.path.insert(0, str(RAIZ / "scripts"))
 @pytest.fixture(autouse=True)
 def _sin_memoria_de_datos(monkeypatch, tmp_path):
     """Cada prueba empieza sin cachés en memoria y con una caché de descargas vacía."""
-    from generativa import datos, integridad
+    from generativa import archivos, datos
 
     monkeypatch.setenv("GENERATIVA_CACHE", str(tmp_path / "cache"))
-    datos._mnist_prueba.cache_clear()
+    monkeypatch.delenv("GENERATIVA_PESOS", raising=False)
+    monkeypatch.delenv("GENERATIVA_PESOS_DEL_LIBRO", raising=False)
+    datos._mnist.cache_clear()
     datos._flores_de_archivo.cache_clear()
-    integridad._verificados.clear()
+    archivos._verificados.clear()
     yield
-    datos._mnist_prueba.cache_clear()
+    datos._mnist.cache_clear()
     datos._flores_de_archivo.cache_clear()
-    integridad._verificados.clear()
+    archivos._verificados.clear()
 
 
 @pytest.fixture

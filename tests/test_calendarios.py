@@ -1,9 +1,16 @@
 import numpy as np
 import pytest
 
-from generativa.calendarios import (CALENDARIOS, closed_form_diffusion, cosine_diffusion_schedule,
-                                   forward_diffusion, linear_diffusion_schedule,
-                                   offset_cosine_diffusion_schedule, tabla_coseno, tabla_lineal)
+from generativa.calendarios import (
+    CALENDARIOS,
+    closed_form_diffusion,
+    cosine_diffusion_schedule,
+    forward_diffusion,
+    linear_diffusion_schedule,
+    offset_cosine_diffusion_schedule,
+    tabla_coseno,
+    tabla_lineal,
+)
 
 TIEMPOS = np.linspace(0, 1, 1001)
 

@@ -8,10 +8,17 @@ from PIL import Image
 
 from conftest import DATOS, RAIZ
 from generativa import datos
-from generativa.datos import (cargar_flores, cargar_imagen, cargar_mnist, leer_idx, preparar_imagen,
-                              preparar_mnist, ruta_original)
-from generativa.fuentes import FUENTES, ORIGINALES, obtener
-from generativa.integridad import ErrorDeDatos, sha256_de
+from generativa.archivos import FUENTES, obtener, ORIGINALES, sha256_de
+from generativa.datos import (
+    cargar_flores,
+    cargar_imagen,
+    cargar_mnist,
+    leer_idx,
+    preparar_imagen,
+    preparar_mnist,
+    ruta_original,
+)
+from generativa.errores import ErrorDeDatos
 
 
 # ----------------------------------------------------------------------- MNIST
@@ -38,8 +45,12 @@ def test_preparar_mnist_reescala_y_rellena():
 
 @pytest.mark.parametrize("crudas, mensaje", [
     (np.zeros((3, 32, 32)), r"forma \(N, 28, 28\).*\(3, 32, 32\)"),
-    (np.full((1, 28, 28), 300), "entre 0 y 255.*300"),
-    (np.full((1, 28, 28), -1), "entre 0 y 255"),
+    (np.full((1, 28, 28), 300), r"valores en \[0, 255\].*300"),
+    (np.full((1, 28, 28), -1), r"valores en \[0, 255\]"),
+    (np.full((1, 28, 28), np.nan), "no finitos"),
+    (np.full((1, 28, 28), 0.5), "ya reescaladas"),
+    (None, "array de números"),
+    (np.zeros((0, 28, 28)), "vacío"),
 ])
 def test_preparar_mnist_rechaza_entradas_erroneas(crudas, mensaje):
     with pytest.raises(ValueError, match=mensaje):
@@ -47,7 +58,7 @@ def test_preparar_mnist_rechaza_entradas_erroneas(crudas, mensaje):
 
 
 def test_conjunto_desconocido():
-    with pytest.raises(ValueError, match="'conjunto' debe ser \"prueba\" o \"completo\"; llegó 'entrenamiento'"):
+    with pytest.raises(ValueError, match="'conjunto' debe ser una de 'prueba', 'completo'; llegó 'entrenamiento'"):
         cargar_mnist("entrenamiento")
 
 
@@ -90,12 +101,12 @@ def test_un_archivo_incluido_truncado_se_detecta(copia_de_datos):
 
 def test_sin_datos_ni_origen_el_error_dice_donde_ponerlos(tmp_path, monkeypatch):
     monkeypatch.setenv("GENERATIVA_DATOS", str(tmp_path / "vacio"))
-    with pytest.raises(ErrorDeDatos, match="No se encuentra el archivo de datos flowers102/102flowers-64px.tgz.*GENERATIVA_DATOS"):
+    with pytest.raises(ErrorDeDatos, match="Falta el archivo incluido flowers102/102flowers-64px.tgz.*GENERATIVA_DATOS"):
         obtener("flores_64px")
 
 
 def test_nombre_de_archivo_desconocido():
-    with pytest.raises(ValueError, match="Archivo de datos desconocido 'cifar'"):
+    with pytest.raises(ValueError, match="Archivo desconocido 'cifar'"):
         obtener("cifar")
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from generativa import difusion
-from generativa.difusion import DiffusionModel, decaimiento_ema
+from generativa.difusion import decaimiento_ema, DiffusionModel
 
 keras = difusion.keras
 PEQUENO = dict(image_size=16, widths=(8, 16), block_depth=1)

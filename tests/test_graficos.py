@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from conftest import RAIZ
-from generativa.graficos import a_unidad, animar_imagenes, mostrar_codigo, rango_de, rejilla_imagenes
+from generativa.graficos import a_unidad, animar_imagenes, rango_de, rejilla_imagenes
+from generativa.pagina import mostrar_codigo
 
 
 @pytest.fixture(autouse=True)

@@ -19,20 +19,26 @@ def rueda(tmp_path_factory):
     return archivo
 
 
-def test_la_rueda_lleva_todos_los_datos(rueda):
-    nombres = set(zipfile.ZipFile(rueda).namelist())
-    esperados = {"generativa/_datos/" + p.relative_to(DATOS).as_posix() for p in DATOS.rglob("*")
-                 if p.is_file() and ".respaldo" not in p.parts and p.suffix != ".csv"}  # sin restos de un entrenamiento en curso
-    assert esperados <= nombres, sorted(esperados - nombres)
-    modulos = {p.name for p in (RAIZ / "lib" / "generativa").glob("*.py")}
-    assert {n.split("/")[1] for n in nombres if n.startswith("generativa/") and n.endswith(".py")} >= modulos
+def _visibles(carpeta, prefijo: str) -> set[str]:
+    """Los archivos de ``carpeta`` (sin ocultos ni cachés de Python) como rutas de la rueda."""
+    return {prefijo + p.relative_to(carpeta).as_posix() for p in carpeta.rglob("*")
+            if p.is_file() and not any(parte.startswith((".", "__pycache__")) for parte in p.relative_to(carpeta).parts)
+            and p.suffix != ".pyc"}
+
+
+def test_la_rueda_lleva_exactamente_el_arbol_de_fuentes(rueda):
+    """Cada módulo, subpaquete (generativa.tareas...), registro y dato, y nada más."""
+    nombres = {n for n in zipfile.ZipFile(rueda).namelist() if ".dist-info/" not in n}
+    esperados = _visibles(RAIZ / "lib" / "generativa", "generativa/") | _visibles(DATOS, "generativa/_datos/")
+    assert nombres == esperados, (sorted(esperados - nombres), sorted(nombres - esperados))
+    assert {"generativa/tareas/ebm.py", "generativa/tareas/difusion.py", "generativa/registro.json"} <= nombres
 
 
 def test_instalada_encuentra_sus_datos_sin_el_repositorio(rueda, tmp_path):
     instalada = tmp_path / "sitio"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(instalada),
                     str(rueda)], check=True, capture_output=True)
-    codigo = ("import generativa, generativa.rutas as r; from generativa.datos import cargar_mnist;"
+    codigo = ("import generativa, generativa.archivos as r; from generativa.datos import cargar_mnist;"
               "print(generativa.__file__); print(r.directorios_de_datos()); print(cargar_mnist()[0].shape)")
     entorno = {k: v for k, v in os.environ.items() if k != "GENERATIVA_DATOS"}
     entorno["PYTHONPATH"] = str(instalada)

@@ -1,7 +1,8 @@
 import pytest
 
 from generativa import perfiles
-from generativa.perfiles import PERFILES, nota_perfil, perfil_activo
+from generativa.pagina import nota_perfil
+from generativa.perfiles import perfil_activo, PERFILES
 
 
 @pytest.mark.parametrize("nombre", ["rapido", "cpu", "completo", " CPU "])

@@ -3,8 +3,7 @@
 import pytest
 
 from generativa import ebm
-from generativa.tareas import ErrorDeComprobacion
-from generativa.tareas import ebm as t
+from generativa.tareas import ebm as t, ErrorDeComprobacion
 
 tf, keras, layers = ebm.tf, ebm.keras, ebm.keras.layers
 GC = ebm.GRADIENT_CLIP

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from generativa import difusion
-from generativa.tareas import ErrorDeComprobacion
-from generativa.tareas import difusion as t
+from generativa.tareas import difusion as t, ErrorDeComprobacion
 from generativa.unet import ResidualBlock
 
 keras, ops, layers = difusion.keras, difusion.ops, difusion.keras.layers

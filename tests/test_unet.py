@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from generativa import unet
-from generativa.unet import DownBlock, ResidualBlock, SinusoidalEmbedding, UpBlock, build_unet, sinusoidal_embedding
+from generativa.unet import (
+    build_unet,
+    DownBlock,
+    ResidualBlock,
+    sinusoidal_embedding,
+    SinusoidalEmbedding,
+    UpBlock,
+)
 
 keras = unet.keras
 
@@ -74,3 +81,23 @@ def test_formas_de_los_bloques():
 def test_errores_en_espanol(llamada, mensaje):
     with pytest.raises(ValueError, match=mensaje):
         llamada()
+
+
+def test_el_diagrama_sale_del_modelo():
+    from generativa.diagramas import dibujar_unet, nodos_unet
+    from generativa.unet import build_unet
+
+    nodos = nodos_unet(build_unet(32, widths=(8, 16, 24), block_depth=3))
+    bloques = [n for n in nodos if n.tipo == "bloque"]
+    assert len(bloques) == 3 * 2 + 3 + 3 * 2 and sum(len(n.saltos_desde) for n in nodos) == 6
+    assert [n.forma[0] for n in bloques][:7] == [32, 32, 32, 16, 16, 16, 8]
+    assert nodos[0].forma == (32, 32, 40) and nodos[-1].forma == (32, 32, 3)
+    # Cada salto une dos bloques de la misma resolución, y el primero que baja es el último que sube.
+    por_nombre = {n.nombre: n for n in nodos}
+    for n in nodos:
+        for fuente in n.saltos_desde:
+            assert por_nombre[fuente].forma[:2] == n.forma[:2]
+    assert bloques[-1].saltos_desde == [bloques[0].nombre]
+    assert dibujar_unet(build_unet(32)).axes
+    with pytest.raises(ValueError, match="U-Net"):
+        nodos_unet(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))

@@ -1,23 +1,29 @@
 """generativa: la biblioteca del libro «Modelos generativos profundos: energía y difusión».
 
-Cada módulo enseña una idea y los capítulos importan lo que explican:
+Cada módulo enseña o sostiene una idea, y los capítulos importan lo que explican:
 
 - ``perfiles``: los perfiles de ejecución (``rapido``, ``cpu``, ``completo``).
 - ``datos``: MNIST y Oxford 102 Flowers, verificados y listos para entrenar.
-- ``fuentes``, ``integridad``, ``descargas``, ``rutas``: de dónde sale cada
-  archivo de datos y cómo se comprueba que está intacto.
-- ``ebm``: la red de energía, Langevin, el búfer y la divergencia contrastiva.
+- ``archivos``: el registro de archivos (datos y pesos), dónde se buscan, cómo se
+  verifican por sha256, cómo se escriben sin perder nada y cómo se descargan.
+- ``ebm``: la red de energía, Langevin, el búfer, la pérdida y su entrenamiento.
 - ``calendarios``: los calendarios de difusión y el proceso directo.
 - ``unet``: la incrustación sinusoidal, los bloques y la U-Net; ``diagramas``, su dibujo.
-- ``difusion``: ``DiffusionModel`` (entrenamiento, muestreo, inversión) y sus pesos.
+- ``difusion``: ``DiffusionModel`` (entrenamiento, muestreo, inversión) y su entrenamiento.
 - ``interpolacion``: caminos entre dos ruidos iniciales (arco y recta).
-- ``metricas``, ``caracteristicas``, ``evaluacion``: la KID y cómo se mide por épocas.
+- ``kid``: la KID (núcleo, estimador, extractores) y su curva por épocas.
 - ``clasificador``: un clasificador de dígitos para juzgar las muestras del EBM.
-- ``entrenar``, ``entrenamiento``, ``pesos``: entrenar desde la línea de órdenes,
-  reanudar, guardar por épocas y cargar los pesos entrenados.
+- ``entrenamiento``: el núcleo que entrena sin perder nada (respaldo, reanudación,
+  procedencia) y sus *callbacks*; ``entrenar``, la orden ``python -m generativa.entrenar``.
+- ``pesos``: qué pesos usa cada capítulo (los propios antes que los del libro).
 - ``tareas``: las comprobaciones automáticas de las tareas.
-- ``graficos``, ``texto``, ``validacion``, ``motor``: figuras, cifras en español,
-  mensajes de error y el arranque silencioso de TensorFlow.
+- ``graficos`` y ``pagina``: figuras, y lo que el lector ve junto a ellas (el recuadro
+  del perfil, el código de la biblioteca, las cifras en español).
+- ``validacion`` y ``errores``: la comprobación de argumentos y los errores de la
+  biblioteca; ``motor``: el arranque silencioso de TensorFlow.
+
+``import generativa`` no importa TensorFlow: lo hace cada módulo que lo necesita, en
+silencio (:mod:`generativa.motor`).
 """
 
 import os as _os
@@ -27,15 +33,4 @@ import os as _os
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# TensorFlow escribe mensajes nativos (CUDA, oneDNN) al importarse y al iniciar sus
-# dispositivos, que en un cuaderno salen como errores. Si está instalado y es el motor,
-# se importa ya, en silencio: así un «import keras» posterior del cuaderno no los produce.
-if _os.environ["KERAS_BACKEND"] == "tensorflow":
-    from importlib.util import find_spec as _find_spec
-
-    if _find_spec("tensorflow") is not None:
-        from .motor import importar_tensorflow as _importar_tensorflow
-
-        _importar_tensorflow()
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errores import ErrorDeArgumento
 from .motor import importar_keras
 
 keras = importar_keras()
@@ -45,7 +46,7 @@ def tabla_lineal(T: int = PASOS, beta_min: float = BETA_MIN, beta_max: float = B
     """Calendario lineal de Ho et al. (2020): β_t equiespaciadas de ``beta_min`` a ``beta_max``."""
     _comprobar_pasos(T)
     if not 0 < beta_min <= beta_max < 1:
-        raise ValueError(f"Se esperaba 0 < beta_min ≤ beta_max < 1; llegaron {beta_min!r} y {beta_max!r}.")
+        raise ErrorDeArgumento(f"Se esperaba 0 < beta_min ≤ beta_max < 1; llegaron {beta_min!r} y {beta_max!r}.")
     betas = np.linspace(beta_min, beta_max, T, dtype=np.float64)
     return _tabla(betas)
 
@@ -58,7 +59,7 @@ def tabla_coseno(T: int = PASOS, s: float = 0.008, beta_max: float = 0.999) -> T
     """
     _comprobar_pasos(T)
     if not 0 <= s < 1:
-        raise ValueError(f"Se esperaba un desplazamiento s en [0, 1); llegó {s!r}.")
+        raise ErrorDeArgumento(f"Se esperaba un desplazamiento s en [0, 1); llegó {s!r}.")
     f = np.cos((np.arange(T + 1) / T + s) / (1 + s) * np.pi / 2) ** 2
     alpha_bars = f / f[0]
     betas = np.clip(1 - alpha_bars[1:] / alpha_bars[:-1], 0, beta_max)
@@ -124,7 +125,7 @@ def offset_cosine_diffusion_schedule(
     signal = cos(ángulo) y noise = sin(ángulo).
     """
     if not 0 <= min_signal_rate < max_signal_rate <= 1:
-        raise ValueError(
+        raise ErrorDeArgumento(
             "Se esperaba 0 ≤ min_signal_rate < max_signal_rate ≤ 1; "
             f"llegaron {min_signal_rate!r} y {max_signal_rate!r}."
         )
@@ -195,11 +196,11 @@ def closed_form_diffusion(images, t, alpha_bars, seed: int | None = None):
     alpha_bars = _betas(alpha_bars, "alpha_bars")
     pasos = np.asarray(t)
     if not np.issubdtype(pasos.dtype, np.integer) or pasos.ndim > 1:
-        raise ValueError(f"'t' debe ser un entero o un vector de enteros; llegó {t!r}.")
+        raise ErrorDeArgumento(f"'t' debe ser un entero o un vector de enteros; llegó {t!r}.")
     if pasos.ndim == 1 and pasos.shape[0] != x.shape[0]:
-        raise ValueError(f"Se esperaba un paso por imagen ({x.shape[0]}); llegaron {pasos.shape[0]}.")
+        raise ErrorDeArgumento(f"Se esperaba un paso por imagen ({x.shape[0]}); llegaron {pasos.shape[0]}.")
     if pasos.min() < 0 or pasos.max() > len(alpha_bars):
-        raise ValueError(f"Los pasos deben estar entre 0 y {len(alpha_bars)}; llegó {t!r}.")
+        raise ErrorDeArgumento(f"Los pasos deben estar entre 0 y {len(alpha_bars)}; llegó {t!r}.")
     ab = np.concatenate([[1.0], alpha_bars])[pasos].astype(x.dtype)
     ab = ab.reshape(ab.shape + (1,) * (x.ndim - ab.ndim))
     ruido = np.random.default_rng(seed).standard_normal(x.shape, dtype=x.dtype)
@@ -213,15 +214,15 @@ def _tiempos(diffusion_times):
     try:
         t = ops.convert_to_tensor(diffusion_times, dtype="float32")
     except (ValueError, TypeError) as e:
-        raise ValueError(f"Se esperaban tiempos de difusión numéricos; llegó {diffusion_times!r}.") from e
+        raise ErrorDeArgumento(f"Se esperaban tiempos de difusión numéricos; llegó {diffusion_times!r}.") from e
     try:
         valores = ops.convert_to_numpy(t)
     except Exception:  # tensor simbólico dentro de un grafo: no hay valores que mirar
         return t
     if valores.size and not np.all(np.isfinite(valores)):
-        raise ValueError("Los tiempos de difusión deben estar en [0, 1]; llegaron valores NaN o infinitos.")
+        raise ErrorDeArgumento("Los tiempos de difusión deben estar en [0, 1]; llegaron valores NaN o infinitos.")
     if valores.size and (valores.min() < 0 or valores.max() > 1):
-        raise ValueError(
+        raise ErrorDeArgumento(
             "Los tiempos de difusión deben estar en [0, 1]; llegaron valores entre "
             f"{valores.min()} y {valores.max()}."
         )
@@ -231,25 +232,25 @@ def _tiempos(diffusion_times):
 def _imagenes(images) -> np.ndarray:
     x = np.asarray(images)
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"Se esperaban imágenes con valores reales (float); llegó el tipo {x.dtype}.")
+        raise ErrorDeArgumento(f"Se esperaban imágenes con valores reales (float); llegó el tipo {x.dtype}.")
     if x.ndim == 0:
-        raise ValueError("Se esperaba un array de imágenes; llegó un escalar.")
+        raise ErrorDeArgumento("Se esperaba un array de imágenes; llegó un escalar.")
     return x
 
 
 def _betas(valores, nombre: str = "betas") -> np.ndarray:
     b = np.asarray(valores, dtype=np.float64)
     if b.ndim != 1 or b.size == 0 or not np.all((b >= 0) & (b <= 1)):
-        raise ValueError(f"'{nombre}' debe ser un vector no vacío de valores en [0, 1]; llegó forma {b.shape}.")
+        raise ErrorDeArgumento(f"'{nombre}' debe ser un vector no vacío de valores en [0, 1]; llegó forma {b.shape}.")
     return b
 
 
 def _paso(t, T: int) -> int:
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= T:
-        raise ValueError(f"'t' debe ser un entero entre 0 y {T}; llegó {t!r}.")
+        raise ErrorDeArgumento(f"'t' debe ser un entero entre 0 y {T}; llegó {t!r}.")
     return int(t)
 
 
 def _comprobar_pasos(T) -> None:
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"El número de pasos T debe ser un entero ≥ 1; llegó {T!r}.")
+        raise ErrorDeArgumento(f"El número de pasos T debe ser un entero ≥ 1; llegó {T!r}.")

@@ -2,7 +2,7 @@
 
 Se entrena con los primeros 8.000 dígitos del conjunto de prueba de MNIST incluido y se
 mide con los 2.000 restantes. Sus pesos van en ``data/pesos/clasificador/`` (los
-incluidos se verifican por sha256); ``entrenar_clasificador`` los rehace.
+incluidos se verifican por sha256); ``python -m generativa.entrenar clasificador`` los rehace.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import time
 
 import numpy as np
 
+from .errores import ErrorDeArgumento
 from .motor import importar_keras
-from .validacion import comprobar_entero
+from .validacion import comprobar_entero, comprobar_real
 
 keras = importar_keras()
 layers = keras.layers
@@ -31,17 +32,17 @@ def build_clasificador() -> keras.Model:
     return keras.Model(entrada, layers.Dense(10, activation="softmax")(x), name="clasificador_de_digitos")
 
 
-def entrenar_clasificador(epocas: int = 5, semilla: int = 0):
+def entrenar_clasificador(epocas: int = 5, semilla: int = 0, verbose: int = 0):
     """Entrena el clasificador y devuelve ``(modelo, procedencia)`` con su exactitud en los 2.000 de prueba."""
     from .datos import cargar_mnist
 
-    comprobar_entero(epocas, "epocas")
+    comprobar_entero(epocas, "epocas", maximo=1000)
     keras.utils.set_random_seed(semilla)
     imagenes, etiquetas = cargar_mnist()
     modelo = build_clasificador()
     modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     inicio = time.time()
-    modelo.fit(imagenes[:ENTRENAMIENTO], etiquetas[:ENTRENAMIENTO], epochs=epocas, batch_size=64, verbose=0)
+    modelo.fit(imagenes[:ENTRENAMIENTO], etiquetas[:ENTRENAMIENTO], epochs=epocas, batch_size=64, verbose=verbose)
     _, exactitud = modelo.evaluate(imagenes[ENTRENAMIENTO:], etiquetas[ENTRENAMIENTO:], verbose=0)
     procedencia = {
         "modelo": f"clasificador de dígitos ({modelo.count_params():,} parámetros)".replace(",", "."),
@@ -54,7 +55,7 @@ def entrenar_clasificador(epocas: int = 5, semilla: int = 0):
 
 def cargar_clasificador() -> keras.Model:
     """El clasificador con los pesos incluidos (verificados por sha256)."""
-    from .fuentes import obtener
+    from .archivos import obtener
 
     modelo = build_clasificador()
     modelo.load_weights(obtener("clasificador_de_digitos", descargar_si_falta=False))
@@ -63,10 +64,11 @@ def cargar_clasificador() -> keras.Model:
 
 def reconocidos(modelo, imagenes, confianza: float = CONFIANZA) -> tuple[np.ndarray, np.ndarray]:
     """``(clase, reconocida)`` de cada imagen: la clase más probable y si su probabilidad ≥ ``confianza``."""
-    if not 0 < confianza < 1:
-        raise ValueError(f"'confianza' debe estar entre 0 y 1; llegó {confianza!r}.")
-    imagenes = np.asarray(imagenes, np.float32)
-    if imagenes.ndim != 4 or imagenes.shape[1:] != (32, 32, 1):
-        raise ValueError(f"Se esperaban imágenes (N, 32, 32, 1) en [-1, 1]; llegó la forma {imagenes.shape}.")
+    from .validacion import comprobar_imagenes
+
+    if not callable(getattr(modelo, "predict", None)):
+        raise ErrorDeArgumento(f"'modelo' debe ser el clasificador (cargar_clasificador()); llegó {type(modelo).__name__}.")
+    comprobar_real(confianza, "confianza", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
+    imagenes = comprobar_imagenes(imagenes, "imagenes", lado=32, canales=1, minimo=-1.0, maximo=1.0)
     probabilidades = np.asarray(modelo.predict(imagenes, verbose=0, batch_size=256))
     return probabilidades.argmax(axis=1), probabilidades.max(axis=1) >= confianza

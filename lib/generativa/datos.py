@@ -3,7 +3,7 @@
 ``cargar_mnist`` prepara los dígitos como los usa el EBM del curso (32x32,
 valores en [-1, 1]); ``cargar_flores`` prepara las flores como las usa el
 modelo de difusión (cuadradas, valores en [0, 1]). Todo archivo se verifica por
-sha256 antes de leerse (véase :mod:`generativa.fuentes`).
+sha256 antes de leerse (véase :mod:`generativa.archivos`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from .fuentes import ORIGINALES, esta_disponible, obtener
-from .integridad import ErrorDeDatos
+from .archivos import ORIGINALES, esta_disponible, obtener
+from .errores import ErrorDeArgumento, ErrorDeDatos
+from .validacion import comprobar_array, comprobar_entero, comprobar_opcion, describir
 
-TAMANO_MNIST = 32
 _MAGIA_IMAGENES, _MAGIA_ETIQUETAS = 2051, 2049
 _NOMBRE_FLOR = re.compile(r"^jpg/image_(\d{5})\.jpg$")
 _PARTICIONES = ("trnid", "valid", "tstid")
@@ -44,49 +44,50 @@ def cargar_mnist(conjunto: str = "prueba") -> tuple[np.ndarray, np.ndarray]:
       después los 10.000 de prueba) del ``mnist.npz`` que publica Keras; necesita
       internet la primera vez y queda en la caché.
     """
+    comprobar_opcion(conjunto, "conjunto", ("prueba", "completo"))
+    return _mnist(conjunto)
+
+
+@lru_cache(maxsize=1)
+def _mnist(conjunto: str) -> tuple[np.ndarray, np.ndarray]:
     if conjunto == "prueba":
-        crudas, etiquetas = _mnist_prueba()
-    elif conjunto == "completo":
+        crudas = leer_idx(obtener("mnist_prueba_imagenes", descargar_si_falta=False))
+        etiquetas = leer_idx(obtener("mnist_prueba_etiquetas", descargar_si_falta=False))
+    else:
         with np.load(obtener("mnist_npz")) as f:
             crudas = np.concatenate([f["x_train"], f["x_test"]])
             etiquetas = np.concatenate([f["y_train"], f["y_test"]])
-    else:
-        raise ValueError(f"'conjunto' debe ser \"prueba\" o \"completo\"; llegó {conjunto!r}.")
-    return preparar_mnist(crudas), etiquetas.astype(np.int64)
+    return _solo_lectura(preparar_mnist(crudas)), _solo_lectura(etiquetas.astype(np.int64))
+
+
+def _solo_lectura(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def preparar_mnist(crudas: np.ndarray) -> np.ndarray:
     """De dígitos 28x28 con valores 0-255 a ``(N, 32, 32, 1)`` float32 en [-1, 1]."""
-    crudas = np.asarray(crudas)
-    if crudas.ndim != 3 or crudas.shape[1:] != (28, 28):
-        raise ValueError(f"Se esperaban dígitos de forma (N, 28, 28); llegó la forma {crudas.shape}.")
-    if crudas.size and (crudas.min() < 0 or crudas.max() > 255):
-        raise ValueError(
-            f"Se esperaban valores de píxel entre 0 y 255; llegaron valores entre {crudas.min()} y {crudas.max()}."
-        )
-    x = crudas.astype(np.float32) / 127.5 - 1.0
+    tipo = getattr(crudas, "dtype", None)
+    x = comprobar_array(crudas, "crudas", forma=(None, 28, 28), minimo=0, maximo=255)
+    if tipo is not None and np.issubdtype(tipo, np.floating) and x.max() <= 1.0:
+        raise ErrorDeArgumento("'crudas' parecen ya reescaladas (valores reales entre 0 y 1); preparar_mnist "
+                               "espera los valores de píxel 0-255 originales.")
+    x = x / 127.5 - 1.0
     x = np.pad(x, ((0, 0), (2, 2), (2, 2)), constant_values=-1.0)
     return x[..., np.newaxis]
 
 
-@lru_cache(maxsize=1)
-def _mnist_prueba() -> tuple[np.ndarray, np.ndarray]:
-    if esta_disponible("mnist_prueba_imagenes") or not esta_disponible("mnist_npz"):
-        try:
-            imagenes = leer_idx(obtener("mnist_prueba_imagenes", descargar_si_falta=False))
-            etiquetas = leer_idx(obtener("mnist_prueba_etiquetas", descargar_si_falta=False))
-            return imagenes, etiquetas
-        except ErrorDeDatos:
-            if esta_disponible("mnist_prueba_imagenes"):
-                raise  # el archivo está pero dañado: no se disimula con una descarga
-    with np.load(obtener("mnist_npz")) as f:
-        return f["x_test"], f["y_test"]
-
-
 def leer_idx(ruta: Path | str) -> np.ndarray:
     """Lee un archivo idx de MNIST (comprimido con gzip) y comprueba su cabecera."""
-    with gzip.open(ruta, "rb") as f:
-        contenido = f.read()
+    if not isinstance(ruta, (str, Path)):
+        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo idx; llegó {describir(ruta)}.")
+    try:
+        with gzip.open(ruta, "rb") as f:
+            contenido = f.read()
+    except (OSError, EOFError) as e:
+        raise ErrorDeDatos(f"No se pudo leer el archivo idx {ruta}: {e}") from e
+    if len(contenido) < 8:
+        raise ErrorDeDatos(f"{ruta} está incompleto: tiene {len(contenido)} bytes, menos que una cabecera idx.")
     magia = int.from_bytes(contenido[:4], "big")
     if magia == _MAGIA_IMAGENES:
         n, filas, columnas = (int.from_bytes(contenido[4 + 4 * i: 8 + 4 * i], "big") for i in range(3))
@@ -126,20 +127,14 @@ def cargar_flores(image_size: int = 64) -> Flores:
     recorta al cuadrado central y se redimensiona con antialiasing (Lanczos).
     """
     _comprobar_tamano(image_size)
-    if image_size <= 64 and esta_disponible("flores_64px"):
+    if image_size <= 64:  # la copia incluida; si falta, el error la nombra (no se descargan 330 MB a escondidas)
         archivo = obtener("flores_64px", descargar_si_falta=False)
     else:
         archivo = obtener("flores_originales")
     return _flores_de_archivo(archivo, image_size)
 
 
-def leer_archivo_flores(archivo: Path | str, image_size: int = 64) -> Flores:
-    """Como :func:`cargar_flores`, pero de un ``.tgz`` concreto con la estructura oficial."""
-    _comprobar_tamano(image_size)
-    return _flores_de_archivo(Path(archivo), image_size)
-
-
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
 def _flores_de_archivo(archivo: Path, image_size: int) -> Flores:
     from scipy.io import loadmat
 
@@ -169,7 +164,9 @@ def _flores_de_archivo(archivo: Path, image_size: int) -> Flores:
         nombre: np.array([fila[n] for n in particion[nombre].ravel() if n in fila], dtype=np.int64)
         for nombre in _PARTICIONES
     }
-    return Flores(np.stack(imagenes)[orden], etiquetas_oficiales[numeros - 1], numeros, particiones)
+    particiones = {k: _solo_lectura(v) for k, v in particiones.items()}
+    return Flores(_solo_lectura(np.stack(imagenes)[orden]), _solo_lectura(etiquetas_oficiales[numeros - 1]),
+                  _solo_lectura(numeros), particiones)
 
 
 def preparar_imagen(imagen: Image.Image | np.ndarray, image_size: int) -> np.ndarray:
@@ -180,13 +177,13 @@ def preparar_imagen(imagen: Image.Image | np.ndarray, image_size: int) -> np.nda
     """
     _comprobar_tamano(image_size)
     if isinstance(imagen, np.ndarray):
-        if imagen.ndim != 3 or imagen.shape[2] != 3 or imagen.dtype != np.uint8:
-            raise ValueError(
+        if imagen.ndim != 3 or imagen.shape[2] != 3 or imagen.dtype != np.uint8 or 0 in imagen.shape:
+            raise ErrorDeArgumento(
                 f"Se esperaba un array (alto, ancho, 3) de tipo uint8; llegó {imagen.shape} de tipo {imagen.dtype}."
             )
         imagen = Image.fromarray(imagen)
     elif not isinstance(imagen, Image.Image):
-        raise ValueError(f"Se esperaba una imagen de PIL o un array de NumPy; llegó {type(imagen).__name__}.")
+        raise ErrorDeArgumento(f"Se esperaba una imagen de PIL o un array de NumPy; llegó {type(imagen).__name__}.")
     imagen = imagen.convert("RGB")
     ancho, alto = imagen.size
     lado = min(ancho, alto)
@@ -200,8 +197,9 @@ def preparar_imagen(imagen: Image.Image | np.ndarray, image_size: int) -> np.nda
 
 def ruta_original(numero: int) -> Path:
     """Ruta verificada de una de las fotografías originales incluidas (p. ej. 2420)."""
+    comprobar_entero(numero, "numero", maximo=99_999)
     if numero not in ORIGINALES:
-        raise ValueError(
+        raise ErrorDeArgumento(
             f"La fotografía original {numero!r} no está incluida; las incluidas son: "
             f"{', '.join(map(str, ORIGINALES))}."
         )
@@ -210,13 +208,19 @@ def ruta_original(numero: int) -> Path:
 
 def cargar_imagen(ruta: Path | str, image_size: int = 64) -> np.ndarray:
     """Lee un JPEG del disco y lo prepara con :func:`preparar_imagen`."""
+    if not isinstance(ruta, (str, Path)) or not str(ruta).strip():
+        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo de imagen; llegó {describir(ruta)}.")
     ruta = Path(ruta)
     if not ruta.is_file():
-        raise ValueError(f"Se esperaba la ruta de un archivo de imagen; {ruta} no existe.")
-    with Image.open(ruta) as img:
-        return preparar_imagen(img, image_size)
+        raise ErrorDeArgumento(f"Se esperaba la ruta de un archivo de imagen; {ruta} no existe.")
+    _comprobar_tamano(image_size)
+    try:
+        with Image.open(ruta) as img:
+            return preparar_imagen(img, image_size)
+    except (OSError, SyntaxError) as e:  # PIL: UnidentifiedImageError es un OSError
+        raise ErrorDeDatos(f"{ruta} no es una imagen que se pueda leer: {e}") from e
 
 
 def _comprobar_tamano(image_size) -> None:
     if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) or not 8 <= image_size <= 1024:
-        raise ValueError(f"'image_size' debe ser un entero entre 8 y 1024 píxeles; llegó {image_size!r}.")
+        raise ErrorDeArgumento(f"'image_size' debe ser un entero entre 8 y 1024 píxeles; llegó {image_size!r}.")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .errores import ErrorDeArgumento
+
 
 @dataclass
 class Nodo:
@@ -36,7 +38,7 @@ def nodos_unet(modelo) -> list[Nodo]:
     try:
         lado = modelo.inputs[0].shape[1]
     except (AttributeError, IndexError, TypeError) as e:
-        raise ValueError(f"Se esperaba la U-Net de build_unet (un modelo funcional de Keras); llegó "
+        raise ErrorDeArgumento(f"Se esperaba la U-Net de build_unet (un modelo funcional de Keras); llegó "
                          f"{type(modelo).__name__}.") from e
     nodos: dict[str, Nodo] = {}
     concat_entrada = None
@@ -53,7 +55,7 @@ def nodos_unet(modelo) -> list[Nodo]:
     ultima = modelo.layers[-1]
     nodos[ultima.name] = Nodo(ultima.name, "ruido predicho\n(conv 1x1)", tuple(ultima.output.shape[1:]), "salida")
     if concat_entrada is None or len(nodos) < 3:
-        raise ValueError("El modelo no tiene la estructura de la U-Net del curso (concatenación y bloques residuales).")
+        raise ErrorDeArgumento("El modelo no tiene la estructura de la U-Net del curso (concatenación y bloques residuales).")
     # Saltos: una Concatenate (que no sea la de entrada) con una entrada que sale de un Add.
     for capa in modelo.layers:
         if type(capa).__name__ != "Concatenate" or capa is concat_entrada:

@@ -8,15 +8,18 @@ entrena con el error absoluto medio sobre el ruido y actualiza la copia EMA, y
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .calendarios import offset_cosine_diffusion_schedule
+from .errores import ErrorDeArgumento, ErrorDeDatos
 from .motor import importar_keras, importar_tensorflow
+from .pagina import miles
 from .pesos import PesosEntrenados
 from .unet import BLOCK_DEPTH, WIDTHS, build_unet
-from .validacion import comprobar_entero
+from .validacion import comprobar_array, comprobar_entero, comprobar_imagenes, comprobar_opcion, comprobar_real
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -28,6 +31,7 @@ LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 1e-4
 DATASET_REPETITIONS = 5
 EPOCHS = 50
+MAXIMO_PASOS = 10_000  # pasos de difusión al generar: más es casi seguro un error
 
 
 def decaimiento_ema(paso, ema: float = EMA):
@@ -37,6 +41,8 @@ def decaimiento_ema(paso, ema: float = EMA):
     iniciales (aleatorios): en una ejecución corta generaría ruido. Al principio la
     EMA sigue de cerca a la red y, con los pasos, el decaimiento tiende a ``ema``.
     """
+    if isinstance(ema, (int, float)):
+        comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
     paso = ops.cast(paso, "float32")
     return ops.minimum(ema, (1.0 + paso) / (10.0 + paso))
 
@@ -47,8 +53,10 @@ class DiffusionModel(keras.Model):
     def __init__(self, image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEPTH, ema: float = EMA,
                  schedule=offset_cosine_diffusion_schedule, **kwargs):
         super().__init__(**kwargs)
-        if not 0 < ema < 1:
-            raise ValueError(f"'ema' debe estar entre 0 y 1; llegó {ema!r}.")
+        image_size = comprobar_entero(image_size, "image_size", minimo=8, maximo=1024)
+        comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
+        if not callable(schedule):
+            raise ErrorDeArgumento(f"'schedule' debe ser una función de calendario; llegó {schedule!r}.")
         self.image_size, self.ema, self.schedule = int(image_size), float(ema), schedule
         self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
         self.normalizer.build((None, image_size, image_size, 3))
@@ -68,8 +76,11 @@ class DiffusionModel(keras.Model):
 
     def adapt(self, images, batch_size: int = 256):
         """Adapta el normalizador (media y varianza por canal) a ``images`` en [0, 1]."""
-        self._comprobar_imagenes(images)
-        self.normalizer.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(images, np.float32)).batch(batch_size))
+        images = self.comprobar_imagenes(images)
+        batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
+        if len(images) < 2:
+            raise ErrorDeArgumento(f"Para estimar media y varianza hacen falta al menos 2 imágenes; llegó {len(images)}.")
+        self.normalizer.adapt(tf.data.Dataset.from_tensor_slices(images).batch(batch_size))
 
     def denormalize(self, images):
         """De imágenes normalizadas a colores en [0, 1]."""
@@ -115,13 +126,9 @@ class DiffusionModel(keras.Model):
         Devuelve la última imagen predicha (normalizada) o, con ``return_steps``, la
         lista de las imágenes predichas en cada paso.
         """
-        comprobar_entero(diffusion_steps, "diffusion_steps")
-        if not 0.0 <= float(eta) <= 1.0:
-            raise ValueError(
-                "'eta' debe estar entre 0 (determinista) y 1 (estocástico); "
-                f"llegó {eta!r}."
-            )
-        self._comprobar_ruido(initial_noise)
+        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+        eta = comprobar_real(eta, "eta", minimo=0, maximo=1)
+        initial_noise = self.comprobar_ruido(initial_noise)
         generador = keras.random.SeedGenerator(seed) if eta > 0 else None
         num_images = ops.shape(initial_noise)[0]
         step_size = 1.0 / diffusion_steps
@@ -161,13 +168,14 @@ class DiffusionModel(keras.Model):
 
         ``eta`` y ``seed`` eligen el muestreador (ver :meth:`reverse_diffusion`).
         """
-        forma = (comprobar_entero(num_images, "num_images"), self.image_size, self.image_size, 3)
+        forma = (comprobar_entero(num_images, "num_images", maximo=100_000), self.image_size, self.image_size, 3)
+        if seed is not None:
+            comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
         if initial_noise is None:
             initial_noise = keras.random.normal(forma, seed=seed)
-        elif tuple(initial_noise.shape) != forma:
-            raise ValueError(f"El ruido inicial debe tener la forma {forma}; llegó {tuple(initial_noise.shape)}.")
-        generated = self.reverse_diffusion(ops.convert_to_tensor(initial_noise, "float32"), diffusion_steps,
-                                           eta=eta, seed=seed)
+        else:
+            initial_noise = comprobar_array(initial_noise, "initial_noise", forma=forma)
+        generated = self.reverse_diffusion(initial_noise, diffusion_steps, eta=eta, seed=seed)
         return self.denormalize(generated)
 
     def invert(self, images, diffusion_steps: int, iteraciones_iniciales: int = 3):
@@ -179,11 +187,10 @@ class DiffusionModel(keras.Model):
         el primer tiempo la imagen ruidosa depende del propio ruido predicho; se
         resuelve con unas iteraciones de punto fijo. ``images`` van en [0, 1].
         """
-        comprobar_entero(diffusion_steps, "diffusion_steps")
-        self._comprobar_imagenes(images)
-        x0 = self.normalizer(
-            ops.convert_to_tensor(np.asarray(images, np.float32)), training=False
-        )
+        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+        comprobar_entero(iteraciones_iniciales, "iteraciones_iniciales", 0, 100)
+        images = self.comprobar_imagenes(images)
+        x0 = self.normalizer(ops.convert_to_tensor(images), training=False)
         num_images = ops.shape(x0)[0]
         step_size = 1.0 / diffusion_steps
         tiempos = ops.ones((num_images, 1, 1, 1)) * step_size
@@ -204,11 +211,10 @@ class DiffusionModel(keras.Model):
             current_images = signal_rates * pred_images + noise_rates * pred_noises
         return current_images
 
-    def _comprobar_ruido(self, noise):
-        forma = tuple(noise.shape)
-        if len(forma) != 4 or forma[1:] != (self.image_size, self.image_size, 3):
-            raise ValueError(f"El ruido debe tener la forma (N, {self.image_size}, {self.image_size}, 3); "
-                             f"llegó {forma}.")
+    def comprobar_ruido(self, noise):
+        """``noise`` como tensor float32 si es ``(N, image_size, image_size, 3)`` y finito."""
+        return ops.convert_to_tensor(comprobar_array(noise, "initial_noise",
+                                                     forma=(None, self.image_size, self.image_size, 3)))
 
     def _ruidosear(self, images):
         """Normaliza, sortea ruido y tiempos uniformes en [0, 1] y mezcla: x_t =
@@ -255,14 +261,9 @@ class DiffusionModel(keras.Model):
         self.image_loss_tracker.update_state(self.loss(images, pred_images))
         return {m.name: m.result() for m in self.metrics}
 
-    def _comprobar_imagenes(self, images):
-        forma = tuple(np.shape(images))
-        if len(forma) != 4 or forma[1:] != (self.image_size, self.image_size, 3):
-            raise ValueError(f"Se esperaban imágenes (N, {self.image_size}, {self.image_size}, 3); llegó {forma}.")
-        valores = np.asarray(images)
-        if valores.size and (valores.min() < 0 or valores.max() > 1):
-            raise ValueError(f"Se esperaban imágenes en [0, 1]; llegaron valores entre {valores.min():.3g} y "
-                             f"{valores.max():.3g}.")
+    def comprobar_imagenes(self, images):
+        """``images`` como float32 si son ``(N, image_size, image_size, 3)`` en [0, 1]."""
+        return comprobar_imagenes(images, "images", lado=self.image_size)
 
 
 # --- Configuración por perfil, datos y pesos compactos ------------------------------------
@@ -310,28 +311,35 @@ def particion_del_curso(flores, semilla: int = 0) -> tuple[np.ndarray, np.ndarra
 def conjunto_de_entrenamiento(images, batch_size: int = BATCH_SIZE, repetitions: int = DATASET_REPETITIONS,
                               seed: int = 42):
     """``tf.data`` del curso: repite el conjunto ``repetitions`` veces, baraja y agrupa en lotes."""
-    images = np.asarray(images, np.float32)
-    comprobar_entero(batch_size, "batch_size")
-    comprobar_entero(repetitions, "repetitions")
-    if images.ndim != 4 or images.shape[-1] != 3 or len(images) < batch_size:
-        raise ValueError(f"Se esperaban al menos {batch_size} imágenes (N, alto, ancho, 3); llegó {images.shape}.")
+    images = comprobar_imagenes(images, "images")
+    batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
+    comprobar_entero(repetitions, "repetitions", maximo=1000)
+    if seed is not None:
+        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
+    if len(images) < batch_size:
+        raise ErrorDeArgumento(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(images)}.")
     return (tf.data.Dataset.from_tensor_slices(images).cache().repeat(repetitions)
             .shuffle(10 * batch_size, seed=seed).batch(batch_size, drop_remainder=True)
             .prefetch(tf.data.AUTOTUNE))
 
 
-def guardar_ema(modelo: DiffusionModel, ruta, float16: bool = True) -> None:
+def guardar_ema(modelo: DiffusionModel, ruta, float16: bool = True, red: str = "ema_network") -> None:
     """Guarda solo lo que hace falta para generar: la red EMA y el normalizador.
 
     En float16 ocupa la cuarta parte que ``save_weights`` (que guarda las dos redes en
-    float32); la diferencia en las imágenes generadas es del orden de 1e-3.
+    float32); la diferencia en las imágenes generadas es del orden de 1e-3. Con
+    ``red="network"`` guarda en su lugar la red que se entrena (sin promediar), en el
+    mismo formato: :func:`cargar_ema` la carga como si fuera la EMA.
     """
     import h5py
 
+    _comprobar_modelo(modelo)
+    comprobar_opcion(red, "red", ("ema_network", "network"))
     tipo = np.float16 if float16 else np.float32
     with h5py.File(ruta, "w") as f:
         f.attrs["image_size"] = modelo.image_size
-        for grupo, pesos in (("ema_network", modelo.ema_network.weights), ("normalizer", modelo.normalizer.weights)):
+        f.attrs["red"] = red
+        for grupo, pesos in (("ema_network", getattr(modelo, red).weights), ("normalizer", modelo.normalizer.weights)):
             g = f.create_group(grupo)
             for i, peso in enumerate(pesos):
                 valor = np.asarray(peso.numpy())
@@ -342,18 +350,25 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
     """Carga lo guardado con :func:`guardar_ema` en la red EMA *y* en la red que se entrena."""
     import h5py
 
-    from .integridad import ErrorDeDatos
-
+    _comprobar_modelo(modelo)
+    if not isinstance(ruta, (str, os.PathLike)):
+        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo .h5; llegó {ruta!r}.")
     try:
         with h5py.File(ruta, "r") as f:
+            if "image_size" not in f.attrs or "ema_network" not in f or "normalizer" not in f:
+                raise ErrorDeDatos(f"{ruta} no es un archivo de pesos del modelo de difusión (guardar_ema): le "
+                                   "faltan «image_size», «ema_network» o «normalizer».")
             if int(f.attrs["image_size"]) != modelo.image_size:
-                raise ValueError(f"Los pesos de {ruta} son para imágenes de {int(f.attrs['image_size'])} píxeles y el "
-                                 f"modelo es de {modelo.image_size}.")
+                raise ErrorDeArgumento(f"Los pesos de {ruta} son para imágenes de {int(f.attrs['image_size'])} "
+                                       f"píxeles y el modelo es de {modelo.image_size}.")
             for grupo, pesos in (("ema_network", modelo.ema_network.weights),
                                  ("normalizer", modelo.normalizer.weights)):
                 valores = [f[grupo][k][()] for k in sorted(f[grupo])]
-                if len(valores) != len(pesos):
-                    raise ErrorDeDatos(f"{ruta} tiene {len(valores)} pesos en «{grupo}»; el modelo, {len(pesos)}.")
+                if len(valores) != len(pesos) or any(np.shape(v) != tuple(p.shape) for v, p in zip(valores, pesos)):
+                    raise ErrorDeDatos(f"{ruta} no corresponde a este modelo: sus pesos de «{grupo}» no tienen las "
+                                       "formas del modelo (¿otra arquitectura?).")
+                if not all(np.all(np.isfinite(v)) for v in valores if v.dtype.kind == "f"):
+                    raise ErrorDeDatos(f"{ruta} está dañado: tiene pesos no finitos en «{grupo}».")
                 for peso, valor in zip(pesos, valores):
                     peso.assign(valor.astype(peso.dtype))
     except OSError as e:
@@ -363,9 +378,118 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
     return modelo
 
 
+def _comprobar_modelo(modelo) -> None:
+    if not isinstance(modelo, DiffusionModel):
+        raise ErrorDeArgumento(f"'modelo' debe ser un DiffusionModel; llegó {type(modelo).__name__}.")
+
+
+# --- Entrenar ------------------------------------------------------------------------------
+
+CONSEJO = (
+    "Prueba a bajar la tasa de aprendizaje (1e-3 → 3e-4), a comprobar que las imágenes llegan en [0, 1] "
+    "y que el normalizador se adaptó antes de entrenar."
+)
+
+
+def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
+                 verbose: int = 1, callbacks_extra=(), continuar: bool = False, tiempo_maximo: float | None = None,
+                 image_size: int | None = None, guardar_red: bool = False, jit_compile: bool | None = None) -> dict:
+    """Entrena el modelo de difusión del curso sobre las flores y devuelve su procedencia.
+
+    Guarda la red EMA y el normalizador (float16, :func:`guardar_ema`) en las épocas
+    ``guardar_en`` y en la última; con ``guardar_red``, también la red sin promediar
+    (``ddm_red_epoca_XXX.h5``), para separar el efecto de la EMA en la curva de calidad.
+    Por defecto escribe en la carpeta de pesos propios
+    (:func:`generativa.archivos.carpeta_de_pesos_propios`). Si se interrumpe, la misma
+    llamada sigue desde la última época completa (:mod:`generativa.entrenamiento`); con
+    ``continuar=True`` sigue un entrenamiento terminado hasta ``epocas`` en total. Con
+    ``tiempo_maximo`` (segundos) se detiene al final de la primera época que lo supere.
+    ``jit_compile`` compila el paso de entrenamiento con XLA; por defecto, solo en CPU y
+    fuera del perfil ``rapido`` (en la CPU de 2 núcleos del libro, un 12 % más rápido).
+    """
+    from .datos import cargar_flores
+    from .entrenamiento import DetenerSiDiverge, PuntoDeControl, carpeta_de_salida, entrenar_con_respaldo
+    from .perfiles import como_perfil, configuracion, gpu_disponible
+
+    perfil = como_perfil(perfil)
+    config = configuracion(CONFIGURACIONES, perfil)
+    epocas = config.epocas if epocas is None else comprobar_entero(epocas, "epocas", maximo=10_000)
+    image_size = config.image_size if image_size is None else comprobar_entero(image_size, "image_size", 8, 1024)
+    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
+    guardar_en = config.guardar_en if guardar_en is None else tuple(comprobar_entero(e, "época de guardar_en")
+                                                                    for e in guardar_en)
+    salida = carpeta_de_salida(salida, "ddm")
+
+    keras.utils.set_random_seed(semilla)
+    flores = cargar_flores(image_size)
+    entrenamiento, validacion = particion_del_curso(flores)
+    if config.imagenes is not None:
+        entrenamiento, validacion = entrenamiento[: config.imagenes], validacion[: config.imagenes // 4]
+    datos = conjunto_de_entrenamiento(flores.imagenes[entrenamiento], seed=semilla)
+    datos_validacion = tf.data.Dataset.from_tensor_slices(flores.imagenes[validacion]).batch(BATCH_SIZE)
+    if config.pasos_por_epoca is not None:
+        datos = datos.take(config.pasos_por_epoca)
+    pasos_por_epoca = int(datos.cardinality())
+
+    modelo = DiffusionModel(image_size)
+    modelo.adapt(flores.imagenes[entrenamiento])
+    if jit_compile is None:
+        jit_compile = perfil.nombre != "rapido" and not gpu_disponible()
+    modelo.compile(optimizer=keras.optimizers.AdamW(learning_rate=LEARNING_RATE, weight_decay=WEIGHT_DECAY),
+                   loss=keras.losses.MeanAbsoluteError(), jit_compile=bool(jit_compile))
+    puntos = [PuntoDeControl("ddm", guardar_ema, ".h5")]
+    if guardar_red:
+        puntos.append(PuntoDeControl("ddm_red", lambda m, ruta: guardar_ema(m, ruta, red="network"), ".h5"))
+    base = {
+        "modelo": f"DiffusionModel del curso (U-Net de {miles(modelo.network.count_params())} parámetros, "
+                  "red EMA guardada en float16)",
+        "perfil": perfil.nombre,
+        "image_size": image_size,
+        "pasos_por_epoca": pasos_por_epoca,
+        "datos": (f"Oxford 102 Flowers a {image_size}x{image_size}: {len(entrenamiento)} imágenes de entrenamiento "
+                  f"(el 80 % de cada partición oficial) repetidas {DATASET_REPETITIONS} veces por época; "
+                  f"{len(validacion)} de validación"),
+        "semilla": semilla,
+        "hiperparametros": {
+            "batch_size": BATCH_SIZE, "optimizador": "AdamW", "learning_rate": LEARNING_RATE,
+            "weight_decay": WEIGHT_DECAY, "ema": EMA, "calentamiento_ema": "min(ema, (1 + n) / (10 + n))",
+            "perdida": "error absoluto medio sobre el ruido", "calendario": "coseno desplazado",
+            "widths": list(WIDTHS), "block_depth": BLOCK_DEPTH, "xla": bool(jit_compile),
+        },
+    }
+    return entrenar_con_respaldo(
+        modelo, datos, salida=salida, epocas=epocas, puntos=puntos, guardar_en=guardar_en,
+        config={"image_size": image_size, "imagenes_entrenamiento": int(len(entrenamiento)),
+                "pasos_por_epoca": pasos_por_epoca, "batch_size": BATCH_SIZE, "semilla": semilla},
+        procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
+        vigilante=DetenerSiDiverge(("n_loss",), limite=1e2, consejo=CONSEJO), validacion=datos_validacion,
+        verbose=verbose, callbacks_extra=callbacks_extra, tiempo_maximo=tiempo_maximo, continuar=continuar,
+        cargar_para_continuar=cargar_ema)
+
+
+def generar_por_lotes(modelo: DiffusionModel, num_images: int, diffusion_steps: int, semilla: int = 0,
+                      lote: int = 250, eta: float = 0.0) -> np.ndarray:
+    """``num_images`` imágenes en [0, 1] desde ruido con ``semilla`` (el mismo ruido para cualquier modelo).
+
+    Genera de ``lote`` en ``lote`` para no agotar la memoria. Con ``eta > 0`` (muestreador
+    estocástico) el ruido nuevo de cada lote también sale de ``semilla``.
+    """
+    if not isinstance(modelo, DiffusionModel):
+        raise ErrorDeArgumento(f"'modelo' debe ser un DiffusionModel; llegó {type(modelo).__name__}.")
+    num_images = comprobar_entero(num_images, "num_images", maximo=100_000)
+    comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
+    lote = comprobar_entero(lote, "lote", maximo=10_000)
+    rng = np.random.default_rng(semilla)
+    ruido = rng.standard_normal((num_images, modelo.image_size, modelo.image_size, 3)).astype(np.float32)
+    partes = [np.asarray(modelo.generate(len(r), diffusion_steps, initial_noise=r, eta=eta, seed=semilla + i))
+              for i, r in enumerate(np.split(ruido, range(lote, num_images, lote)))]
+    return np.concatenate(partes)
+
+
 # --- Pesos entrenados ----------------------------------------------------------------------
 
-pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", "difusion")
+pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", entrenar_ddm)
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
@@ -379,7 +503,7 @@ def cargar_modelo_entrenado(epoca: int | None = None, clase=None, **kwargs) -> D
     """
     clase = clase or DiffusionModel
     if not (isinstance(clase, type) and issubclass(clase, DiffusionModel)):
-        raise ValueError(f"'clase' debe ser DiffusionModel o una subclase; llegó {clase!r}.")
+        raise ErrorDeArgumento(f"'clase' debe ser DiffusionModel o una subclase; llegó {clase!r}.")
     ruta = pesos_entrenados.ruta(epoca)
     modelo = clase(int(procedencia()["image_size"]), **kwargs)
     return cargar_ema(modelo, ruta)

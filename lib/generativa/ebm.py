@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pesos import PesosEntrenados
+from .errores import ErrorDeArgumento
 from .motor import importar_keras, importar_tensorflow
-from .validacion import comprobar_entero
+from .pesos import PesosEntrenados
+from .validacion import comprobar_entero, comprobar_imagenes as _comprobar_imagenes, comprobar_real
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -34,7 +35,7 @@ BATCH_SIZE = 128
 BUFFER_SIZE = 8192
 FRESH_SHARE = 0.05
 LEARNING_RATE = 1e-4
-EPOCHS = 60
+MAXIMO_PASOS = 10_000  # pasos de Langevin por llamada: más es casi seguro un error
 
 
 # ------------------------------------------------------------------ la red
@@ -46,7 +47,7 @@ def build_energy_network(image_size: int = IMAGE_SIZE, channels: int = CHANNELS)
     s_θ(x) = −E_θ(x) de cada imagen (76.993 parámetros con las medidas del curso).
     """
     if image_size != 32 or channels != 1:
-        raise ValueError(
+        raise ErrorDeArgumento(
             "La red de energía del curso espera imágenes de 32x32 con 1 canal; "
             f"llegaron image_size={image_size!r} y channels={channels!r}."
         )
@@ -62,24 +63,22 @@ def build_energy_network(image_size: int = IMAGE_SIZE, channels: int = CHANNELS)
 
 
 def comprobar_imagenes(imagenes, nombre: str = "imágenes"):
-    """Comprueba (fuera de un grafo) que lleguen imágenes ``(N, 32, 32, 1)`` en [-1, 1]."""
-    forma = tuple(imagenes.shape)
+    """Comprueba (fuera de un grafo) que lleguen imágenes ``(N, 32, 32, 1)`` en [-1, 1]; las devuelve en float32."""
+    forma = tuple(getattr(imagenes, "shape", ()))
     if len(forma) == 4 and forma[1:3] == (28, 28):
-        raise ValueError(
+        raise ErrorDeArgumento(
             f"Las {nombre} son de 28x28 y el EBM espera 32x32: rellena 2 píxeles de fondo (−1) por "
             "cada lado, como hace generativa.datos.cargar_mnist."
         )
-    if len(forma) != 4 or forma[1:] != (IMAGE_SIZE, IMAGE_SIZE, CHANNELS):
-        raise ValueError(f"Se esperaban {nombre} de forma (N, 32, 32, 1); llegó la forma {forma}.")
-    valores = np.asarray(imagenes)
-    if not np.all(np.isfinite(valores)):
-        raise ValueError(f"Las {nombre} contienen valores no finitos (NaN o infinito).")
-    if valores.size and (valores.min() < -1.0 - 1e-6 or valores.max() > 1.0 + 1e-6):
-        consejo = " Parecen valores 0-255: reescala con x / 127.5 − 1." if valores.max() > 1.5 else ""
-        raise ValueError(
-            f"Las {nombre} deben tener valores en [-1, 1]; llegaron entre {valores.min():.3g} y "
-            f"{valores.max():.3g}.{consejo}"
-        )
+    return _comprobar_imagenes(imagenes, nombre, lado=IMAGE_SIZE, canales=CHANNELS, minimo=-1.0, maximo=1.0)
+
+
+def comprobar_hiperparametros(steps, step_size, noise, gradient_clip) -> tuple[int, float, float, float]:
+    """Pasos de Langevin (1 a 10.000) y tamaño de paso, ruido y recorte (reales finitos ≥ 0)."""
+    return (comprobar_entero(steps, "steps", maximo=MAXIMO_PASOS),
+            comprobar_real(step_size, "step_size", minimo=0, maximo=1e4),
+            comprobar_real(noise, "noise", minimo=0, maximo=10),
+            comprobar_real(gradient_clip, "gradient_clip", minimo=0, maximo=1e4))
 
 
 # ------------------------------------------------------------- Langevin
@@ -133,12 +132,9 @@ def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_st
     las imágenes finales o, con ``return_img_per_step``, un tensor
     ``(steps, N, 32, 32, 1)`` con las imágenes tras cada paso.
     """
-    comprobar_entero(steps, "steps")
-    for nombre, valor in (("step_size", step_size), ("noise", noise), ("gradient_clip", gradient_clip)):
-        if not isinstance(valor, (int, float, np.floating)) or isinstance(valor, bool) or valor < 0:
-            raise ValueError(f"'{nombre}' debe ser un número ≥ 0; llegó {valor!r}.")
-    comprobar_imagenes(inp_imgs, "imágenes de partida")
-    x = tf.convert_to_tensor(inp_imgs, dtype=tf.float32)
+    _comprobar_red(model)
+    steps, step_size, noise, gradient_clip = comprobar_hiperparametros(steps, step_size, noise, gradient_clip)
+    x = tf.convert_to_tensor(comprobar_imagenes(inp_imgs, "imágenes de partida"))
     argumentos = (model, x, tf.constant(int(steps)), tf.constant(float(step_size)),
                   tf.constant(float(noise)), tf.constant(float(gradient_clip)))
     if return_img_per_step:
@@ -158,20 +154,21 @@ class Buffer(keras.layers.Layer):
     """
 
     def __init__(self, model, batch_size: int = BATCH_SIZE, buffer_size: int = BUFFER_SIZE,
-                 fresh_share: float = FRESH_SHARE, **kwargs):
+                 fresh_share: float = FRESH_SHARE, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        comprobar_entero(batch_size, "batch_size")
-        comprobar_entero(buffer_size, "buffer_size")
+        _comprobar_red(model)
+        comprobar_entero(batch_size, "batch_size", maximo=100_000)
+        comprobar_entero(buffer_size, "buffer_size", maximo=1_000_000)
         if buffer_size < batch_size:
-            raise ValueError(f"El búfer ({buffer_size}) no puede ser menor que el lote ({batch_size}).")
-        if not 0 <= fresh_share <= 1:
-            raise ValueError(f"'fresh_share' debe estar en [0, 1]; llegó {fresh_share!r}.")
+            raise ErrorDeArgumento(f"El búfer ({buffer_size}) no puede ser menor que el lote ({batch_size}).")
+        comprobar_real(fresh_share, "fresh_share", minimo=0, maximo=1)
+        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
         self.model = model
         self.batch_size, self.buffer_size, self.fresh_share = int(batch_size), int(buffer_size), float(fresh_share)
         forma = (self.buffer_size, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)
         # Empieza con un lote de ruido uniforme en [-1, 1], como el del curso.
         inicial = np.zeros(forma, np.float32)
-        inicial[: self.batch_size] = np.random.default_rng().uniform(-1, 1, (self.batch_size, *forma[1:]))
+        inicial[: self.batch_size] = np.random.default_rng(seed).uniform(-1, 1, (self.batch_size, *forma[1:]))
         self.examples = self.add_weight(shape=forma, initializer=keras.initializers.Constant(inicial),
                                         trainable=False, name="examples", dtype="float32")
         self.count = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.batch_size),
@@ -217,12 +214,13 @@ class EBM(keras.Model):
 
     def __init__(self, model=None, alpha=ALPHA, steps=STEPS, step_size=STEP_SIZE, noise=NOISE,
                  gradient_clip=GRADIENT_CLIP, batch_size=BATCH_SIZE, buffer_size=BUFFER_SIZE,
-                 fresh_share=FRESH_SHARE, **kwargs):
+                 fresh_share=FRESH_SHARE, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.model = model if model is not None else build_energy_network()
-        self.buffer = Buffer(self.model, batch_size, buffer_size, fresh_share)
-        self.alpha, self.steps, self.step_size = float(alpha), int(steps), float(step_size)
-        self.noise, self.gradient_clip = float(noise), float(gradient_clip)
+        self.buffer = Buffer(self.model, batch_size, buffer_size, fresh_share, seed)
+        self.alpha = comprobar_real(alpha, "alpha", minimo=0, maximo=1e3)
+        self.steps, self.step_size, self.noise, self.gradient_clip = comprobar_hiperparametros(
+            steps, step_size, noise, gradient_clip)
         self.loss_metric = keras.metrics.Mean(name="loss")
         self.reg_loss_metric = keras.metrics.Mean(name="reg")
         self.cdiv_loss_metric = keras.metrics.Mean(name="cdiv")
@@ -283,10 +281,13 @@ class EBM(keras.Model):
 
 def conjunto_de_entrenamiento(imagenes, batch_size: int = BATCH_SIZE, seed: int | None = None):
     """``tf.data`` barajado en lotes completos (el EBM compara lotes del mismo tamaño)."""
-    comprobar_imagenes(imagenes, "imágenes de entrenamiento")
+    imagenes = comprobar_imagenes(imagenes, "imágenes de entrenamiento")
+    batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
+    if seed is not None:
+        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
     if len(imagenes) < batch_size:
-        raise ValueError(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(imagenes)}.")
-    datos = tf.data.Dataset.from_tensor_slices(np.asarray(imagenes, np.float32))
+        raise ErrorDeArgumento(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(imagenes)}.")
+    datos = tf.data.Dataset.from_tensor_slices(imagenes)
     datos = datos.shuffle(len(imagenes), seed=seed, reshuffle_each_iteration=True)
     return datos.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
@@ -313,7 +314,77 @@ CONFIGURACIONES = {
 }
 
 
-pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", "ebm")
+CONSEJO = (
+    "Prueba a bajar la tasa de aprendizaje, a usar Adam con beta_1 = 0, a subir el peso de la "
+    "regularización (alpha) o a reducir el tamaño de paso de Langevin."
+)
+
+
+def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
+                 verbose: int = 1, callbacks_extra=(), continuar: bool = False,
+                 tiempo_maximo: float | None = None) -> dict:
+    """Entrena el EBM del curso con el perfil dado y devuelve (y guarda) su procedencia.
+
+    Por defecto escribe en la carpeta de pesos propios
+    (:func:`generativa.archivos.carpeta_de_pesos_propios`), nunca en ``data/``. Si se
+    interrumpe, la misma llamada sigue desde la última época completa, con el optimizador
+    y el búfer (:mod:`generativa.entrenamiento`); con ``continuar=True`` sigue un
+    entrenamiento terminado (sin respaldo) desde sus últimos pesos hasta ``epocas`` en total.
+    """
+    from .datos import cargar_mnist
+    from .entrenamiento import DetenerSiDiverge, PuntoDeControl, carpeta_de_salida, entrenar_con_respaldo
+    from .perfiles import como_perfil, configuracion
+
+    perfil = como_perfil(perfil)
+    config = configuracion(CONFIGURACIONES, perfil)
+    epocas = config.epocas if epocas is None else comprobar_entero(epocas, "epocas", maximo=10_000)
+    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
+    guardar_en = config.guardar_en if guardar_en is None else tuple(comprobar_entero(e, "época de guardar_en")
+                                                                    for e in guardar_en)
+    salida = carpeta_de_salida(salida, "ebm")
+
+    keras.utils.set_random_seed(semilla)
+    imagenes, _ = cargar_mnist(config.conjunto)
+    if config.imagenes is not None:
+        imagenes = imagenes[: config.imagenes]
+    datos = conjunto_de_entrenamiento(imagenes, seed=semilla)
+    if config.pasos_por_epoca is not None:
+        datos = datos.take(config.pasos_por_epoca)
+    pasos_por_epoca = int(datos.cardinality())
+
+    modelo = EBM(seed=semilla)
+    modelo.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE))
+    base = {
+        "modelo": "EBM del curso (red de energía de 76.993 parámetros)",
+        "perfil": perfil.nombre,
+        "pasos_por_epoca": pasos_por_epoca,
+        "datos": (f"MNIST, {len(imagenes)} dígitos ({'conjunto de prueba oficial incluido' if config.conjunto == 'prueba' else 'los 70.000 de mnist.npz'})"
+                  + (f", {config.pasos_por_epoca} lotes por época" if config.pasos_por_epoca else "")),
+        "semilla": semilla,
+        "hiperparametros": {
+            "batch_size": BATCH_SIZE, "steps": modelo.steps, "step_size": modelo.step_size, "noise": modelo.noise,
+            "alpha": modelo.alpha, "gradient_clip": modelo.gradient_clip, "buffer_size": BUFFER_SIZE,
+            "fresh_share": FRESH_SHARE, "optimizador": "Adam", "learning_rate": LEARNING_RATE,
+        },
+    }
+    return entrenar_con_respaldo(
+        modelo, datos, salida=salida, epocas=epocas,
+        puntos=[PuntoDeControl("ebm", lambda m, ruta: m.model.save_weights(ruta))], guardar_en=guardar_en,
+        config={"conjunto": config.conjunto, "imagenes": int(len(imagenes)), "pasos_por_epoca": pasos_por_epoca,
+                "batch_size": BATCH_SIZE, "semilla": semilla},
+        procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
+        vigilante=DetenerSiDiverge(("loss", "real", "fake"), limite=1e3, consejo=CONSEJO),
+        verbose=verbose, callbacks_extra=callbacks_extra, tiempo_maximo=tiempo_maximo, continuar=continuar,
+        cargar_para_continuar=lambda m, ruta: m.model.load_weights(ruta))
+
+
+def _comprobar_red(model) -> None:
+    if not callable(model) or not hasattr(model, "trainable_variables"):
+        raise ErrorDeArgumento(f"'model' debe ser una red de Keras (como build_energy_network()); llegó "
+                               f"{type(model).__name__}.")
+
+
+pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", entrenar_ebm)
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
@@ -323,7 +394,7 @@ def cargar_red_entrenada(epoca: int | None = None) -> keras.Model:
     """La red de energía con los pesos de ``epoca`` (por defecto, la última).
 
     Los pesos se verifican por sha256 antes de cargarse: los incluidos contra el
-    registro de ``generativa.fuentes``; los propios, contra su ``procedencia.json``.
+    registro de ``generativa.archivos``; los propios, contra su ``procedencia.json``.
     """
     red = build_energy_network()
     red.load_weights(pesos_entrenados.ruta(epoca))

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .errores import ErrorDeArgumento
+
 from .validacion import comprobar_entero
 
 RANGOS = {"[-1,1]": (-1.0, 1.0), "[0,1]": (0.0, 1.0), "[0,255]": (0.0, 255.0)}
@@ -36,7 +38,7 @@ def a_unidad(imagenes, rango: str = "auto") -> np.ndarray:
     if rango == "auto":
         rango = rango_de(x)
     if rango not in RANGOS:
-        raise ValueError(f"'rango' debe ser \"auto\" o uno de {list(RANGOS)}; llegó {rango!r}.")
+        raise ErrorDeArgumento(f"'rango' debe ser \"auto\" o uno de {list(RANGOS)}; llegó {rango!r}.")
     bajo, alto = RANGOS[rango]
     return np.clip((x.astype(np.float32) - bajo) / (alto - bajo), 0.0, 1.0)
 
@@ -59,10 +61,10 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
         columnas = min(n, 10)
     columnas = min(comprobar_entero(columnas, "columnas"), n)
     if subtitulos is not None and len(subtitulos) != n:
-        raise ValueError(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
+        raise ErrorDeArgumento(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
     filas = math.ceil(n / columnas)
     if etiquetas_filas is not None and len(etiquetas_filas) != filas:
-        raise ValueError(f"Se esperaban {filas} etiquetas de fila, una por fila; llegaron "
+        raise ErrorDeArgumento(f"Se esperaban {filas} etiquetas de fila, una por fila; llegaron "
                          f"{len(etiquetas_filas)}.")
     # Una figura más ancha que la columna de texto (~8,5 pulgadas) se muestra reducida: los
     # textos crecen en la misma proporción para leerse igual que en una figura estrecha.
@@ -111,7 +113,7 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
 
     x = a_unidad(fotogramas, rango)
     if titulos is not None and len(titulos) != len(x):
-        raise ValueError(f"Se esperaban {len(x)} títulos, uno por fotograma; llegaron {len(titulos)}.")
+        raise ErrorDeArgumento(f"Se esperaban {len(x)} títulos, uno por fotograma; llegaron {len(titulos)}.")
     comprobar_entero(intervalo_ms, "intervalo_ms")
     fig, eje = plt.subplots(figsize=(tamano, tamano + (0.4 if titulos is not None else 0)))
     eje.axis("off")
@@ -132,33 +134,17 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
     return HTML(html)
 
 
-def mostrar_codigo(objeto):
-    """El código fuente de una función o clase de la biblioteca, resaltado.
-
-    Así el código que se lee en un capítulo es, literalmente, el que se ejecuta
-    (sin la sangría de la clase, si es un método).
-    """
-    import inspect
-    import textwrap
-
-    from IPython.display import Markdown
-
-    if not (inspect.isfunction(objeto) or inspect.isclass(objeto) or inspect.ismethod(objeto)):
-        raise ValueError(f"Se esperaba una función o una clase; llegó {type(objeto).__name__}.")
-    return Markdown(f"```python\n{textwrap.dedent(inspect.getsource(objeto))}```")
-
-
 def _comprobar_imagenes(imagenes) -> np.ndarray:
     x = np.asarray(imagenes)
     if x.ndim == 3:
         x = x[..., np.newaxis]
     if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] == 0:
-        raise ValueError(
+        raise ErrorDeArgumento(
             "Se esperaban imágenes de forma (N, alto, ancho), (N, alto, ancho, 1) o (N, alto, ancho, 3) "
             f"con N ≥ 1; llegó la forma {x.shape}."
         )
     if not np.issubdtype(x.dtype, np.number):
-        raise ValueError(f"Se esperaban imágenes numéricas; llegó el tipo {x.dtype}.")
+        raise ErrorDeArgumento(f"Se esperaban imágenes numéricas; llegó el tipo {x.dtype}.")
     if not np.all(np.isfinite(x)):
-        raise ValueError("Las imágenes contienen valores no finitos (NaN o infinito); no se pueden dibujar.")
+        raise ErrorDeArgumento("Las imágenes contienen valores no finitos (NaN o infinito); no se pueden dibujar.")
     return x

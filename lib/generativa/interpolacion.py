@@ -13,14 +13,16 @@ import math
 
 import numpy as np
 
+from .errores import ErrorDeArgumento
+
 
 def _comprobar(a, b, t):
     a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
     if a.shape != b.shape:
-        raise ValueError(f"Los dos ruidos deben tener la misma forma; llegaron {a.shape} y {b.shape}.")
+        raise ErrorDeArgumento(f"Los dos ruidos deben tener la misma forma; llegaron {a.shape} y {b.shape}.")
     t = np.asarray(t, np.float32)
     if t.ndim > 1 or t.size == 0 or not np.all((t >= 0) & (t <= 1)):
-        raise ValueError(f"'t' debe ser un número o una lista de números en [0, 1]; llegó {t!r}.")
+        raise ErrorDeArgumento(f"'t' debe ser un número o una lista de números en [0, 1]; llegó {t!r}.")
     return a, b, np.atleast_1d(t).reshape(-1, *([1] * a.ndim)), t.ndim == 0
 
 

@@ -16,12 +16,11 @@ Se elige con la variable de entorno ``GENERATIVA_PERFIL``; si no está definida,
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from .texto import miles
+from .errores import ErrorDeArgumento
 
 VARIABLE_PERFIL = "GENERATIVA_PERFIL"
 
@@ -46,18 +45,10 @@ PERFILES: dict[str, Perfil] = {
 
 
 def gpu_disponible() -> bool:
-    """``True`` si el motor de Keras (TensorFlow o JAX) ve al menos una GPU."""
+    """``True`` si TensorFlow ve al menos una GPU (importa TensorFlow, en silencio)."""
     from .motor import importar_tensorflow
 
-    try:
-        tf = importar_tensorflow()
-    except ImportError:
-        try:
-            import jax
-        except ImportError:
-            return False
-        return any(d.platform == "gpu" for d in jax.devices())
-    return bool(tf.config.list_physical_devices("GPU"))
+    return bool(importar_tensorflow().config.list_physical_devices("GPU"))
 
 
 def perfil_activo() -> Perfil:
@@ -66,72 +57,45 @@ def perfil_activo() -> Perfil:
     if not nombre:
         return PERFILES["completo" if gpu_disponible() else "cpu"]
     if nombre not in PERFILES:
-        raise ValueError(
+        raise ErrorDeArgumento(
             f"Perfil de ejecución desconocido {nombre!r} en {VARIABLE_PERFIL}; "
             f"los perfiles válidos son: {', '.join(PERFILES)}."
         )
     return PERFILES[nombre]
 
 
-class NotaPerfil:
-    """Aviso visible de qué perfil produjo los resultados de una página y con qué cifras.
-
-    Se muestra como un recuadro en el libro y en Colab, y como texto en una terminal.
-    """
-
-    def __init__(self, perfil: Perfil, cifras: dict[str, Any]):
-        self.perfil, self.cifras = perfil, cifras
-
-    def _lineas(self) -> list[str]:
-        return [f"{clave}: {_formatear(valor)}" for clave, valor in self.cifras.items()]
-
-    def __repr__(self) -> str:
-        cabecera = f"Perfil de ejecución «{self.perfil.nombre}» ({self.perfil.descripcion})."
-        return "\n".join([cabecera, *("  - " + linea for linea in self._lineas())])
-
-    def _repr_html_(self) -> str:
-        elementos = "".join(f"<li>{html.escape(linea)}</li>" for linea in self._lineas())
-        aviso = ""
-        if self.perfil.nombre != "completo":
-            aviso = ("<p>Es una ejecución reducida: las cifras del curso completo son las del perfil "
-                     "<code>completo</code>, que se obtiene al abrir el capítulo en Colab con GPU.</p>")
-        if self.perfil.nombre == "rapido":
-            aviso += ("<p><strong>Perfil de pruebas:</strong> los cálculos son tan cortos que las figuras "
-                      "pueden no mostrar lo que describe el texto, que corresponde a los perfiles "
-                      "<code>cpu</code> y <code>completo</code>.</p>")
-        return (
-            '<div class="admonition note nota-perfil" style="border-left:4px solid #4a7;padding:0.4em 1em">'
-            f'<p class="admonition-title">Resultados de esta página: perfil '
-            f"<code>{html.escape(self.perfil.nombre)}</code></p>"
-            f"<p>{html.escape(self.perfil.descripcion[0].upper() + self.perfil.descripcion[1:])}.</p>"
-            f"<ul>{elementos}</ul>{aviso}</div>"
-        )
-
-
-def nota_perfil(cifras: dict[str, Any] | None = None, perfil: Perfil | None = None,
-                **mas_cifras: Any) -> NotaPerfil:
-    """Crea la :class:`NotaPerfil` de una página con las cifras que importan.
-
-    Las cifras llegan como diccionario (``{"épocas": 3, "imágenes": 1000}``) o
-    como argumentos con nombre (``epocas=3``; los ``_`` se leen como espacios).
-    Se muestra como un recuadro con el perfil activo (o ``perfil``) y esas cifras.
-    """
+def como_perfil(perfil) -> Perfil:
+    """``perfil`` como :class:`Perfil`: uno de :data:`PERFILES`, su nombre o ``None`` (el activo)."""
     if perfil is None:
-        perfil = perfil_activo()
-    if not isinstance(perfil, Perfil):
-        raise ValueError(f"Se esperaba un Perfil (o None para el activo); llegó {type(perfil).__name__}.")
-    if cifras is not None and not isinstance(cifras, dict):
-        raise ValueError(f"Se esperaba un diccionario de cifras; llegó {type(cifras).__name__}.")
-    todas = dict(cifras or {})
-    todas.update({clave.replace("_", " "): valor for clave, valor in mas_cifras.items()})
-    if not todas:
-        raise ValueError("La nota de perfil necesita al menos una cifra (p. ej. epocas=50).")
-    return NotaPerfil(perfil, todas)
+        return perfil_activo()
+    if isinstance(perfil, str) and perfil.strip().lower() in PERFILES:
+        return PERFILES[perfil.strip().lower()]
+    if isinstance(perfil, Perfil):
+        return perfil
+    raise ErrorDeArgumento(f"Se esperaba un perfil ({', '.join(PERFILES)}, o None para el activo); "
+                           f"llegó {perfil!r}.")
 
 
-def _formatear(valor: Any) -> str:
-    if isinstance(valor, bool):
-        return "sí" if valor else "no"
-    if isinstance(valor, int):
-        return miles(valor)
-    return str(valor)
+# Solo para pruebas: reduce la escala de un entrenamiento (épocas, imágenes, lotes por época,
+# tamaño de imagen, épocas que se guardan) sin tocar nada más, p. ej. para ejecutar el perfil
+# «completo» en una CPU o matar y reanudar entrenamientos de verdad en pocos segundos:
+#     GENERATIVA_PRUEBA_ESCALA='{"epocas": 2, "imagenes": 256, "pasos_por_epoca": 2}'
+VARIABLE_ESCALA = "GENERATIVA_PRUEBA_ESCALA"
+
+
+def configuracion(configuraciones: dict, perfil: Perfil):
+    """La configuración de entrenamiento de ``perfil``, con la escala de prueba aplicada si la hay."""
+    import dataclasses
+    import json
+
+    config = configuraciones[perfil.nombre]
+    texto = os.environ.get(VARIABLE_ESCALA, "").strip()
+    if not texto:
+        return config
+    try:
+        cambios = json.loads(texto)
+        cambios = {k: tuple(v) if isinstance(v, list) else v for k, v in cambios.items()}
+        return dataclasses.replace(config, **cambios)
+    except (json.JSONDecodeError, TypeError, AttributeError) as e:
+        raise ErrorDeArgumento(f"{VARIABLE_ESCALA} debe ser un objeto JSON con campos de "
+                               f"{type(config).__name__}; llegó {texto!r} ({e}).") from e

@@ -1,88 +1,145 @@
-"""Pesos entrenados de un modelo del libro: los incluidos en el repositorio o los propios.
+"""Los pesos entrenados de un modelo: los propios del estudiante antes que los del libro.
 
-Los incluidos (``data/pesos/<modelo>/``) se verifican contra el registro de
-:mod:`generativa.fuentes`; si no hay, :meth:`PesosEntrenados.cargar_o_entrenar`
-entrena con el perfil activo y guarda el resultado en la caché del usuario, donde se
-verifica contra su propio ``procedencia.json``.
+La regla, la misma en todos los capítulos:
+
+1. **Pesos propios**, si hay un entrenamiento terminado (con su ``procedencia.json``) en
+   la carpeta de pesos propios: ``$GENERATIVA_PESOS/<modelo>`` si la variable está
+   definida (en Colab, p. ej., una carpeta de Google Drive) o, si no, la carpeta donde
+   escribe por defecto ``python -m generativa.entrenar <modelo>`` (``~/.cache/generativa/pesos/<modelo>``).
+   Se verifican contra las sumas que anotó su propio entrenamiento.
+2. Si no, los **pesos del libro** (``data/pesos/<modelo>/``), verificados contra el registro.
+3. Si no hay ni unos ni otros, :meth:`PesosEntrenados.cargar_o_entrenar` entrena con el
+   perfil activo y guarda el resultado como pesos propios.
+
+Con ``GENERATIVA_PESOS_DEL_LIBRO=1`` se usan siempre los del libro.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
+import os
+import re
 from pathlib import Path
+from typing import Callable
 
-from .fuentes import FUENTES, obtener
-from .integridad import verificar_archivo
-from .rutas import directorio_cache
+from .archivos import PESOS, carpeta_de_pesos_propios, esta_disponible, leer_json, obtener, verificar_archivo
+from .errores import ErrorDeDatos, FaltanPesos
+from .pagina import miles
+from .validacion import comprobar_entero
+
+VARIABLE_SOLO_LIBRO = "GENERATIVA_PESOS_DEL_LIBRO"
 
 
 class PesosEntrenados:
     """Los puntos de control ``<modelo>_epoca_NNN<sufijo>`` de un modelo y su procedencia."""
 
-    def __init__(self, modelo: str, titulo: str, sufijo: str, modulo: str):
-        """``modelo``: prefijo de los archivos y orden de ``python -m generativa.entrenar``
-        («ebm», «ddm»), que entrena con ``generativa.entrenar.entrenar_<modelo>``; ``titulo``:
-        cómo se nombra en los mensajes («del EBM»); ``modulo``: el de ``generativa`` que expone
-        ``cargar_o_entrenar`` («ebm», «difusion»)."""
-        self.modelo, self.titulo, self.sufijo, self.modulo = modelo, titulo, sufijo, modulo
+    def __init__(self, modelo: str, titulo: str, sufijo: str, entrenar: Callable[..., dict]):
+        """``modelo``: prefijo de los archivos y de la orden (``ebm``, ``ddm``); ``titulo``: cómo
+        se nombra en los mensajes (``del EBM``); ``entrenar(perfil, salida=..., verbose=...)``:
+        la función que lo entrena."""
+        self.modelo, self.titulo, self.sufijo, self._entrenar = modelo, titulo, sufijo, entrenar
         self.orden = f"python -m generativa.entrenar {modelo}"
+        self._patron = re.compile(rf"^{re.escape(modelo)}_epoca_(\d{{3}}){re.escape(sufijo)}$")
 
-    def entrenar(self, perfil, salida: Path) -> dict:
-        """Entrena con ``perfil`` y guarda los pesos y su procedencia en ``salida``."""
-        entrenar = importlib.import_module(f"{__package__}.entrenar")  # tarde: importa TensorFlow
-        return getattr(entrenar, f"entrenar_{self.modelo}")(perfil, salida=salida, verbose=2)
+    # ------------------------------------------------------------------ de dónde
 
     @property
     def carpeta_propia(self) -> Path:
-        return directorio_cache() / "pesos" / self.modelo
+        return carpeta_de_pesos_propios(self.modelo)
 
     def _procedencia_propia(self) -> dict | None:
+        if os.environ.get(VARIABLE_SOLO_LIBRO, "").strip() not in ("", "0"):
+            return None
         ruta = self.carpeta_propia / "procedencia.json"
         if not ruta.is_file():
             return None
-        with open(ruta, encoding="utf-8") as f:
-            return json.load(f)
+        return leer_json(ruta, "registro de procedencia de tus pesos")
+
+    def _incluidas(self) -> dict[int, str]:
+        """Épocas del libro registradas: ``{época: nombre en el registro}``."""
+        prefijo = f"{self.modelo}_epoca_"
+        return {int(n.removeprefix(prefijo)): n for n in PESOS if n.startswith(prefijo)}
+
+    def origen(self) -> str:
+        """``"propios"`` o ``"libro"``: de dónde salen los pesos que se usan ahora."""
+        return "propios" if self._procedencia_propia() is not None else "libro"
 
     def epocas(self) -> list[int]:
-        """Épocas con pesos: las incluidas o, si no hay ninguna, las propias."""
-        prefijo = f"{self.modelo}_epoca_"
-        incluidas = sorted(int(n.rsplit("_", 1)[1]) for n in FUENTES if n.startswith(prefijo))
-        if incluidas:
-            return incluidas
+        """Épocas con pesos presentes, del origen que se usa (ver :meth:`origen`)."""
         propia = self._procedencia_propia()
-        return sorted(int(n.removeprefix(prefijo).split(".")[0]) for n in propia["pesos"]) if propia else []
+        if propia is not None:
+            return sorted(int(m.group(1)) for n in propia.get("pesos", {}) if (m := self._patron.match(n)))
+        return sorted(e for e, nombre in self._incluidas().items() if esta_disponible(nombre))
+
+    def faltan_del_libro(self) -> list[str]:
+        """Archivos de pesos del libro registrados que no están (una copia incompleta)."""
+        return [PESOS[n].ruta for n in [*self._incluidas().values(), f"{self.modelo}_procedencia"]
+                if n in PESOS and not esta_disponible(n)]
+
+    # ------------------------------------------------------------------ qué
 
     def ruta(self, epoca: int | None = None) -> Path:
         """Ruta verificada por sha256 de los pesos de ``epoca`` (por defecto, la última)."""
+        if epoca is not None:
+            epoca = comprobar_entero(epoca, "epoca")
         disponibles = self.epocas()
         if not disponibles:
-            raise ValueError(f"No hay pesos entrenados {self.titulo}: entrena con «{self.orden}» "
-                             f"o con {self.modulo}.cargar_o_entrenar().")
+            raise FaltanPesos(self._sin_pesos())
         epoca = disponibles[-1] if epoca is None else epoca
         if epoca not in disponibles:
-            raise ValueError(f"No hay pesos {self.titulo} de la época {epoca!r}; los hay de: "
-                             f"{disponibles}.")
-        nombre = f"{self.modelo}_epoca_{epoca:03d}"
-        if nombre in FUENTES:
-            return obtener(nombre, descargar_si_falta=False)
-        return verificar_archivo(self.carpeta_propia / f"{nombre}{self.sufijo}",
-                                 self._procedencia_propia()["pesos"][f"{nombre}{self.sufijo}"])
+            raise FaltanPesos(f"No hay pesos {self.titulo} de la época {epoca}; los hay de: {disponibles} "
+                              f"({self.describir()}).")
+        nombre = f"{self.modelo}_epoca_{epoca:03d}{self.sufijo}"
+        propia = self._procedencia_propia()
+        if propia is not None:
+            return verificar_archivo(self.carpeta_propia / nombre, propia["pesos"][nombre], arreglo=(
+                f"Tu entrenamiento anotó otra suma al guardarlo. Vuelve a entrenar con «{self.orden}» o borra "
+                f"{self.carpeta_propia} para usar los pesos del libro."))
+        return obtener(self._incluidas()[epoca], descargar_si_falta=False)
 
     def procedencia(self) -> dict:
-        """La procedencia de los pesos: perfil, épocas, datos, semilla, duración, métricas."""
-        if f"{self.modelo}_procedencia" in FUENTES:
-            with open(obtener(f"{self.modelo}_procedencia", descargar_si_falta=False), encoding="utf-8") as f:
-                return json.load(f)
+        """La procedencia de los pesos en uso: perfil, épocas, datos, semilla, máquina, duración, métricas."""
         propia = self._procedencia_propia()
-        if propia is None:
-            raise ValueError(f"No hay pesos entrenados {self.titulo} ni su procedencia: usa "
-                             f"{self.modulo}.cargar_o_entrenar().")
-        return propia
+        if propia is not None:
+            return propia
+        if f"{self.modelo}_procedencia" not in PESOS:
+            raise FaltanPesos(self._sin_pesos())
+        return leer_json(obtener(f"{self.modelo}_procedencia", descargar_si_falta=False), "registro de procedencia")
 
-    def cargar_o_entrenar(self, perfil=None) -> list[int]:
-        """Si no hay pesos (ni incluidos ni propios), entrena con ``perfil`` y los guarda en la caché.
-        Devuelve las épocas disponibles."""
+    def describir(self) -> str:
+        """Una línea para el recuadro de la página: de quién son los pesos y cómo se entrenaron."""
+        p = self.procedencia()
+        quien = (f"tus pesos (carpeta {self.carpeta_propia})" if self.origen() == "propios"
+                 else "los pesos del libro (data/pesos)")
+        lado = f"{p['image_size']}x{p['image_size']}, " if "image_size" in p else ""
+        maquina = p.get("maquina", {})
+        donde = "con GPU" if maquina.get("gpu") else f"en CPU ({maquina.get('nucleos', '?')} núcleos)"
+        horas = p.get("duracion_s", 0) / 3600
+        return (f"{quien}: perfil {p.get('perfil', '?')}, {lado}{p['epocas']} épocas, "
+                f"{miles(int(p.get('imagenes_vistas', 0)))} imágenes vistas, entrenados {donde} "
+                f"en {horas:.1f} h" if p.get("imagenes_vistas") else
+                f"{quien}: perfil {p.get('perfil', '?')}, {lado}{p['epocas']} épocas, entrenados {donde} "
+                f"en {horas:.1f} h")
+
+    # ------------------------------------------------------------------ cargar o entrenar
+
+    def cargar_o_entrenar(self, perfil=None, verbose: int = 2) -> list[int]:
+        """Las épocas disponibles; si no hay pesos propios ni del libro, entrena con ``perfil`` primero.
+
+        Si faltan archivos del libro (una copia incompleta), lo dice nombrándolos y entrena.
+        """
+        if self.epocas() and not (self.origen() == "libro" and self.faltan_del_libro()):
+            return self.epocas()
+        faltan = self.faltan_del_libro()
+        if faltan:
+            print(f"Faltan pesos del libro {self.titulo}: {', '.join(faltan)}. Se entrena con el perfil activo "
+                  f"y se guardan en {self.carpeta_propia}.", flush=True)
+        self._entrenar(perfil, salida=self.carpeta_propia, verbose=verbose)
         if not self.epocas():
-            self.entrenar(perfil, self.carpeta_propia)
+            raise ErrorDeDatos(f"El entrenamiento terminó sin dejar pesos {self.titulo} en {self.carpeta_propia}.")
         return self.epocas()
+
+    def _sin_pesos(self) -> str:
+        faltan = self.faltan_del_libro()
+        detalle = f" Faltan estos archivos del libro: {', '.join(faltan)}." if faltan else ""
+        return (f"No hay pesos entrenados {self.titulo}: ni tuyos en {self.carpeta_propia} ni del libro.{detalle} "
+                f"Entrena con «{self.orden}» o con cargar_o_entrenar(), o restaura data/pesos con git.")

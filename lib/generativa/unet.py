@@ -3,7 +3,6 @@
 Los nombres siguen el código del curso (``sinusoidal_embedding``, ``ResidualBlock``,
 ``DownBlock``, ``UpBlock``). La incrustación es una capa registrada de Keras (no
 una ``Lambda``), así que los modelos se guardan y se cargan sin código arbitrario.
-Funciona con cualquier motor de Keras (TensorFlow o JAX): solo usa ``keras.ops``.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import math
 
 import numpy as np
 
+from .errores import ErrorDeArgumento
 from .motor import importar_keras
 from .validacion import comprobar_entero
 
@@ -59,9 +59,9 @@ class SinusoidalEmbedding(layers.Layer):
         super().__init__(**kwargs)
         if isinstance(embedding_dims, bool) or not isinstance(embedding_dims, int) or embedding_dims < 2 \
                 or embedding_dims % 2:
-            raise ValueError(f"'embedding_dims' debe ser un entero par ≥ 2; llegó {embedding_dims!r}.")
+            raise ErrorDeArgumento(f"'embedding_dims' debe ser un entero par ≥ 2; llegó {embedding_dims!r}.")
         if not 0 < min_frequency < max_frequency:
-            raise ValueError("Se esperaba 0 < min_frequency < max_frequency; llegaron "
+            raise ErrorDeArgumento("Se esperaba 0 < min_frequency < max_frequency; llegaron "
                              f"{min_frequency!r} y {max_frequency!r}.")
         self.embedding_dims, self.min_frequency, self.max_frequency = embedding_dims, min_frequency, max_frequency
 
@@ -151,7 +151,7 @@ def build_unet(
     if len(widths) < 2 or not all(
         isinstance(w, (int, np.integer)) and w > 0 for w in widths
     ):
-        raise ValueError(
+        raise ErrorDeArgumento(
             "'widths' debe tener al menos dos anchos enteros positivos; "
             f"llegó {widths!r}."
         )
@@ -162,7 +162,7 @@ def build_unet(
         or image_size < 2**niveles
         or image_size % (2**niveles)
     ):
-        raise ValueError(
+        raise ErrorDeArgumento(
             f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay "
             f"{niveles} reducciones a la mitad); llegó {image_size!r}."
         )

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import textwrap
 
+from ..errores import ErrorDeComprobacion
+
+__all__ = ["ANCHO", "ErrorDeComprobacion", "exito", "fallo"]
+
 ANCHO = 76  # caracteres: lo que cabe en una celda de salida del libro sin barra de desplazamiento
-
-
-class ErrorDeComprobacion(AssertionError):
-    """Lo escrito no hace lo que se pedía; el mensaje dice qué falla y da una pista."""
 
 
 def fallo(que: str, pista: str) -> ErrorDeComprobacion:

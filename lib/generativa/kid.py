@@ -1,0 +1,287 @@
+"""La KID (*kernel inception distance*, Bińkowski et al., 2018): núcleo, estimador, extractores y curva por épocas.
+
+La KID compara dos conjuntos de imágenes a través de sus características: es la
+discrepancia de medias máxima (MMD²) insesgada con el núcleo polinómico cúbico
+k(x, y) = (xᵀy / d + 1)³. Vale 0 (en esperanza) si ambos conjuntos vienen de la misma
+distribución y crece cuanto más se separan.
+
+- :func:`kid`: el estimador, sobre características ``(n, d)``.
+- :func:`extractor_kid`: de dónde salen las características. El ejemplo de keras.io usa
+  InceptionV3 preentrenada en ImageNet (imágenes a 75x75), cuyos pesos se descargan;
+  sin conexión (así se construye este libro) se usa el **extractor de flores**: una red
+  convolucional pequeña entrenada aquí para clasificar las 102 especies, con imágenes
+  que no están en el conjunto de referencia. Las cifras de KID de dos extractores no
+  son comparables, y cada figura dice cuál usó.
+- :func:`kid_de_modelo` y :func:`evaluar_puntos_de_control`: la KID de las muestras de
+  un modelo de difusión frente a las flores de validación, por épocas.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeDescarga
+from .validacion import comprobar_array, comprobar_entero, comprobar_imagenes, comprobar_opcion
+
+IMAGENES_KID = 500
+PASOS_KID = 20
+LADO_FLORES = 64
+LADO_INCEPTION = 75
+NOMBRES = {
+    "inception": "InceptionV3 (ImageNet), imágenes a 75x75",
+    "flores": "extractor de flores del libro (CNN entrenada con las flores de entrenamiento del curso), "
+              "imágenes a 64x64",
+}
+
+
+# --------------------------------------------------------------------------- el estimador
+
+def nucleo_polinomico(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """k(a, b) = (a·bᵀ / d + 1)³ para todas las parejas de filas."""
+    a = comprobar_array(a, "a", ndim=2)
+    b = comprobar_array(b, "b", forma=(None, a.shape[1]))
+    return (a.astype(np.float64) @ b.T.astype(np.float64) / a.shape[1] + 1.0) ** 3
+
+
+def kid(caracteristicas_reales, caracteristicas_generadas) -> float:
+    """MMD² insesgada con núcleo cúbico entre dos conjuntos de características ``(n ≥ 2, d)``."""
+    x = _caracteristicas(caracteristicas_reales, "caracteristicas_reales")
+    y = _caracteristicas(caracteristicas_generadas, "caracteristicas_generadas")
+    if x.shape[1] != y.shape[1]:
+        raise ErrorDeArgumento(f"Las características deben tener la misma dimensión; llegaron {x.shape[1]} y "
+                               f"{y.shape[1]}.")
+    n, m = len(x), len(y)
+    kxx, kyy, kxy = nucleo_polinomico(x, x), nucleo_polinomico(y, y), nucleo_polinomico(x, y)
+    # Insesgada: sin la diagonal (cada muestra consigo misma) en los términos intra-conjunto.
+    media_xx = (kxx.sum() - np.trace(kxx)) / (n * (n - 1))
+    media_yy = (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+    return float(media_xx + media_yy - 2.0 * kxy.mean())
+
+
+def _caracteristicas(valores, nombre: str) -> np.ndarray:
+    x = comprobar_array(valores, nombre, ndim=2)
+    if x.shape[0] < 2 or x.shape[1] < 1:
+        raise ErrorDeArgumento(f"'{nombre}' debe tener la forma (n ≥ 2, d ≥ 1); llegó {x.shape}.")
+    return x
+
+
+# --------------------------------------------------------------------------- los extractores
+
+def _keras():
+    from .motor import importar_keras
+
+    return importar_keras()
+
+
+def build_extractor_flores(clases: int = 102):
+    """Clasificador pequeño de flores; su capa ``caracteristicas`` da 256 números por imagen."""
+    keras = _keras()
+    layers = keras.layers
+    comprobar_entero(clases, "clases", minimo=2, maximo=10_000)
+    entrada = keras.Input((None, None, 3), name="imagenes")
+    x = layers.Resizing(LADO_FLORES, LADO_FLORES, name="a_64")(entrada)
+    x = layers.Rescaling(2.0, offset=-1.0)(x)
+    for i, ancho in enumerate((32, 64, 128, 256)):
+        x = layers.Conv2D(ancho, 3, padding="same", use_bias=False, name=f"conv_{i}")(x)
+        x = layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = layers.Activation("relu")(x)
+        if i < 3:
+            x = layers.MaxPooling2D()(x)
+    caracteristicas = layers.GlobalAveragePooling2D(name="caracteristicas")(x)
+    x = layers.Dropout(0.3)(caracteristicas)
+    salida = layers.Dense(clases, activation="softmax", name="especie")(x)
+    return keras.Model(entrada, salida, name="extractor_flores")
+
+
+def entrenar_extractor_flores(epocas: int = 40, semilla: int = 42, verbose: int = 0):
+    """Entrena el extractor de flores y devuelve ``(modelo, procedencia)``.
+
+    Entrena solo con las 6.551 flores de entrenamiento del curso
+    (:func:`generativa.difusion.particion_del_curso`) y mide su exactitud con las 1.638 de
+    validación, que son la referencia de la KID: las características de referencia salen
+    de imágenes que el extractor nunca vio. Aumento de datos: volteos y acercamientos.
+    """
+    from .datos import cargar_flores
+    from .difusion import particion_del_curso
+
+    keras = _keras()
+    layers = keras.layers
+    comprobar_entero(epocas, "epocas", maximo=1000)
+    keras.utils.set_random_seed(semilla)
+    flores = cargar_flores(LADO_FLORES)
+    entrenamiento, validacion = particion_del_curso(flores)
+    x, y = flores.imagenes[entrenamiento], flores.etiquetas[entrenamiento] - 1
+    aumento = keras.Sequential([layers.RandomFlip("horizontal", seed=semilla),
+                                layers.RandomZoom((-0.2, 0.0), seed=semilla)])
+    modelo = build_extractor_flores()
+    entrada = keras.Input((LADO_FLORES, LADO_FLORES, 3))
+    entrenable = keras.Model(entrada, modelo(aumento(entrada)))
+    entrenable.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                       metrics=["accuracy"])
+    inicio = time.time()
+    historia = entrenable.fit(x, y, batch_size=64, epochs=epocas, verbose=verbose)
+    modelo.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    _, exactitud = modelo.evaluate(flores.imagenes[validacion], flores.etiquetas[validacion] - 1, verbose=0)
+    procedencia = {
+        "modelo": f"extractor de flores ({modelo.count_params():,} parámetros)".replace(",", "."),
+        "datos": (f"Oxford 102 Flowers a 64x64: entrena con las {len(entrenamiento)} flores de entrenamiento del "
+                  f"curso y mide con las {len(validacion)} de validación (la referencia de la KID), que no ve"),
+        "epocas": epocas, "semilla": semilla, "duracion_s": round(time.time() - inicio, 1),
+        "exactitud_entrenamiento": round(float(historia.history["accuracy"][-1]), 4),
+        "exactitud_validacion": round(float(exactitud), 4),
+        "azar": round(1 / 102, 4),
+    }
+    return modelo, procedencia
+
+
+def _extractor_inception():
+    """InceptionV3 de ImageNet sin la cabeza, con media global: 2.048 números por imagen.
+
+    Keras descarga sus pesos la primera vez; si no puede, lanza ``Exception`` a secas, que
+    aquí (y solo aquí) se traduce en un :class:`~generativa.errores.ErrorDeDescarga`.
+    """
+    keras = _keras()
+    layers = keras.layers
+    try:
+        base = keras.applications.InceptionV3(include_top=False, weights="imagenet",
+                                              input_shape=(LADO_INCEPTION, LADO_INCEPTION, 3), pooling="avg")
+    except Exception as e:  # noqa: BLE001 - keras.utils.get_file no tiene una excepción propia
+        raise ErrorDeDescarga(f"No se pudieron cargar los pesos de InceptionV3 (¿sin conexión?): {e}") from e
+    entrada = keras.Input((None, None, 3))
+    x = layers.Resizing(LADO_INCEPTION, LADO_INCEPTION)(entrada)
+    x = layers.Rescaling(255.0)(x)
+    x = keras.applications.inception_v3.preprocess_input(x)
+    return keras.Model(entrada, base(x), name="extractor_inception")
+
+
+def _extractor_flores():
+    from .archivos import obtener
+
+    keras = _keras()
+    modelo = build_extractor_flores()
+    modelo.load_weights(obtener("extractor_flores", descargar_si_falta=False))
+    return keras.Model(modelo.input, modelo.get_layer("caracteristicas").output, name="extractor_flores")
+
+
+def extractor_kid(cual: str = "auto"):
+    """``(nombre, modelo)``: el extractor de características para la KID.
+
+    ``cual`` es ``"inception"``, ``"flores"`` o ``"auto"``: Inception si sus pesos se
+    pueden cargar (con internet o ya descargados; así en Colab) y, si no, el de flores.
+    El nombre devuelto dice cuál se usó (:data:`NOMBRES` lo describe para las figuras).
+    """
+    comprobar_opcion(cual, "cual", ("auto", "inception", "flores"))
+    if cual in ("auto", "inception"):
+        try:
+            return "inception", _extractor_inception()
+        except ErrorDeDescarga:
+            if cual == "inception":
+                raise
+    return "flores", _extractor_flores()
+
+
+def caracteristicas(extractor, imagenes, batch_size: int = 128) -> np.ndarray:
+    """Características ``(n, d)`` de imágenes ``(n, lado, lado, 3)`` en [0, 1]."""
+    if not callable(getattr(extractor, "predict", None)):
+        raise ErrorDeArgumento(f"'extractor' debe ser un modelo de Keras (ver extractor_kid); llegó "
+                               f"{type(extractor).__name__}.")
+    imagenes = comprobar_imagenes(imagenes, "imagenes")
+    comprobar_entero(batch_size, "batch_size", maximo=100_000)
+    return np.asarray(extractor.predict(imagenes, batch_size=batch_size, verbose=0), np.float64)
+
+
+def procedencia_extractor_flores() -> dict:
+    """Cómo se entrenó el extractor de flores incluido: datos, épocas y exactitud."""
+    from .archivos import leer_json, obtener
+
+    return leer_json(obtener("kid_procedencia", descargar_si_falta=False), "registro de procedencia")
+
+
+# --------------------------------------------------------------------------- la KID de un modelo
+
+def kid_de_modelo(modelo, extractor, num_images: int = IMAGENES_KID, diffusion_steps: int = PASOS_KID,
+                  semilla: int = 0, reales=None, caracteristicas_reales=None) -> float:
+    """KID entre ``num_images`` muestras del modelo y las imágenes ``reales`` (o sus características).
+
+    Las muestras salen siempre del mismo ruido para una ``semilla`` dada
+    (:func:`generativa.difusion.generar_por_lotes`), así que dos modelos se comparan en las
+    mismas condiciones.
+    """
+    from .difusion import generar_por_lotes
+
+    if (reales is None) == (caracteristicas_reales is None):
+        raise ErrorDeArgumento("Se esperaba exactamente uno de 'reales' (imágenes) o 'caracteristicas_reales'.")
+    if caracteristicas_reales is None:
+        caracteristicas_reales = caracteristicas(extractor, reales)
+    generadas = generar_por_lotes(modelo, num_images, diffusion_steps, semilla)
+    return kid(caracteristicas_reales, caracteristicas(extractor, generadas))
+
+
+def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int = IMAGENES_KID,
+                              diffusion_steps: int = PASOS_KID, cual: str = "auto", semillas=(0,),
+                              redes=("ema_network",)) -> dict:
+    """Añade a ``salida/procedencia.json`` la KID de cada época guardada (o de ``epocas``).
+
+    La referencia son las imágenes de validación del curso a la resolución del modelo.
+    Con varias ``semillas`` (de ruido) se mide cada punto varias veces, para estimar su
+    dispersión. ``redes`` elige qué se evalúa: la red EMA (``ddm_epoca_XXX.h5``) y, si se
+    guardó, la red sin promediar (``"network"``, ``ddm_red_epoca_XXX.h5``). Lo ya
+    evaluado con la misma configuración no se repite; se guarda tras cada medida, así
+    que la evaluación se puede interrumpir y continuar.
+    """
+    from .archivos import escribir_json, leer_json
+    from .datos import cargar_flores
+    from .difusion import DiffusionModel, cargar_ema, particion_del_curso
+
+    salida = Path(salida)
+    ruta = salida / "procedencia.json"
+    procedencia = leer_json(ruta, "registro de procedencia")
+    semillas = [comprobar_entero(s, "semilla", minimo=0) for s in semillas]
+    for red in redes:
+        comprobar_opcion(red, "red", ("ema_network", "network"))
+    prefijos = {"ema_network": "ddm_epoca_", "network": "ddm_red_epoca_"}
+    guardadas = {red: sorted(int(p.stem.rsplit("_", 1)[1]) for p in salida.glob(f"{prefijos[red]}*.h5"))
+                 for red in redes}
+    epocas = guardadas[redes[0]] if epocas is None else sorted(comprobar_entero(e, "epoca") for e in epocas)
+    for red in redes:
+        faltan = [e for e in epocas if e not in guardadas[red]]
+        if faltan:
+            raise ErrorDeDatos(f"No hay pesos guardados de las épocas {faltan} en {salida} ({prefijos[red]}...); "
+                               f"los hay de {guardadas[red]}.")
+    nombre, extractor = extractor_kid(cual)
+    flores = cargar_flores(procedencia["image_size"])
+    _, validacion = particion_del_curso(flores)
+    reales = caracteristicas(extractor, flores.imagenes[validacion])
+    config = {"extractor": NOMBRES[nombre], "imagenes_generadas": num_images, "pasos_de_difusion": diffusion_steps,
+              "referencia": f"{len(validacion)} imágenes de validación"}
+    anterior = procedencia.get("kid", {})
+    medidas = anterior.get("medidas", {}) if {k: anterior.get(k) for k in config} == config else {}
+    modelo = DiffusionModel(procedencia["image_size"])
+    for red in redes:
+        for epoca in epocas:
+            clave = f"{red}/{epoca}"
+            hechas = medidas.get(clave, {})
+            pendientes = [s for s in semillas if str(s) not in hechas]
+            if not pendientes:
+                continue
+            cargar_ema(modelo, salida / f"{prefijos[red]}{epoca:03d}.h5")
+            for semilla in pendientes:
+                hechas[str(semilla)] = round(kid_de_modelo(modelo, extractor, num_images, diffusion_steps, semilla,
+                                                           caracteristicas_reales=reales), 5)
+                medidas[clave] = dict(sorted(hechas.items(), key=lambda kv: int(kv[0])))
+                procedencia["kid"] = {**config, "medidas": medidas, "por_epoca": _medias(medidas, "ema_network")}
+                escribir_json(ruta, procedencia)
+    return procedencia.get("kid", {})
+
+
+def _medias(medidas: dict, red: str) -> dict:
+    """La media sobre semillas de cada época de ``red``: ``{"1": 0.31, ...}``."""
+    por_epoca = {}
+    for clave, valores in medidas.items():
+        nombre, epoca = clave.split("/")
+        if nombre == red:
+            por_epoca[epoca] = round(float(np.mean(list(valores.values()))), 5)
+    return dict(sorted(por_epoca.items(), key=lambda kv: int(kv[0])))
