@@ -208,3 +208,17 @@ def test_la_orden_de_la_linea_de_comandos(tmp_path, diminuto, capsys):
     assert json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8"))["epocas"] == 1
     assert entrenar.main(["ebm", "--perfil", "rapido", "--salida", str(DATOS / "pesos" / "ebm")]) == 2
     assert "nunca modifica" in capsys.readouterr().err
+
+
+def test_la_escritura_atomica_deja_los_permisos_de_un_archivo_normal(tmp_path):
+    """Un respaldo o un punto de control se comparte (Drive, otra cuenta): no queda en 0600."""
+    import os
+
+    mascara = os.umask(0o022)
+    try:
+        ruta = tmp_path / "estado.json"
+        archivos.escribir_json(ruta, {"a": 1})
+        assert ruta.stat().st_mode & 0o777 == archivos._PERMISOS
+        assert archivos.leer_json(ruta, "prueba") == {"a": 1}
+    finally:
+        os.umask(mascara)

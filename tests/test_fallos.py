@@ -100,3 +100,20 @@ def test_matar_el_entrenamiento_en_cualquier_momento_no_pierde_nada(modelo, tmp_
     assert muertes >= len(MUERTES_EN_ESCRITURA) + MUERTES_AL_AZAR // 2, (muertes, terminadas, intentos)
     print(f"{modelo}: {intentos} intentos, {muertes} muertes con SIGKILL, {len(procedencia['reanudaciones'])} "
           "reanudaciones anotadas; todas las épocas y pesos verificados")
+
+
+def test_la_orden_sin_salida_no_toca_el_repositorio(tmp_path):
+    """Con la carpeta por defecto, entrenar deja `git status` igual: los pesos van a la caché."""
+    def estado():
+        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=RAIZ,
+                              capture_output=True, text=True, check=True).stdout
+
+    antes = estado()
+    entorno = {**os.environ, "GENERATIVA_PERFIL": "rapido", "GENERATIVA_CACHE": str(tmp_path / "cache"),
+               "GENERATIVA_PRUEBA_ESCALA": json.dumps({"epocas": 1, "imagenes": 256, "pasos_por_epoca": 1}),
+               "PYTHONPATH": str(RAIZ / "lib")}
+    resultado = subprocess.run([sys.executable, "-m", "generativa.entrenar", "ebm"], cwd=RAIZ, env=entorno,
+                               capture_output=True, text=True, timeout=300)
+    assert resultado.returncode == 0, resultado.stderr[-2000:]
+    assert estado() == antes
+    assert (tmp_path / "cache" / "pesos" / "ebm" / "procedencia.json").is_file()

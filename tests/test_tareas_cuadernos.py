@@ -25,8 +25,20 @@ def test_la_version_con_soluciones_pasa_sus_comprobaciones(md):
     nb = jupytext.read(md, fmt="md:myst")
     _ejecutar(nb, md.parent)
     salidas = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    comprobaciones = sum(c.source.startswith("comprobar_") for c in nb.cells if c.cell_type == "code")
-    assert salidas.count("✔") == comprobaciones >= 3
+    comprobaciones = sum(c.source.count("comprobar_") for c in nb.cells
+                         if c.cell_type == "code" and c.source.startswith("comprobar_"))
+    assert salidas.count("✔") == comprobaciones >= 5
+
+
+@pytest.mark.parametrize("md", TAREAS, ids=lambda p: p.stem)
+def test_la_version_en_blanco_no_habla_de_soluciones_que_no_tiene(md):
+    import re
+
+    nb = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+    texto = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for frase in (r"aquí cada solución", r"esta página del libro cada solución", r"abre el desplegable",
+                  r"en el desplegable «Solución»", r"la solución (de arriba|anterior)"):
+        assert not re.search(frase, texto, re.I), f"{md.name}: «{frase}» no es cierto en la versión en blanco"
 
 
 @pytest.mark.parametrize("md", TAREAS, ids=lambda p: p.stem)

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeDescarga
-from .validacion import comprobar_entero, comprobar_real, comprobar_tipo
+from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeDescarga, ErrorGenerativa
+from .validacion import comprobar_bool, comprobar_entero, comprobar_funcion, comprobar_real, comprobar_ruta, \
+    comprobar_texto, comprobar_tipo
 
 VARIABLE_DATOS = "GENERATIVA_DATOS"
 VARIABLE_CACHE = "GENERATIVA_CACHE"
@@ -119,7 +120,7 @@ def carpeta_de_pesos_propios(modelo: str) -> Path:
 
 def es_carpeta_incluida(carpeta: Path | str) -> bool:
     """``True`` si ``carpeta`` está dentro de una carpeta de datos incluidos (que no se escribe)."""
-    carpeta = Path(carpeta).expanduser().resolve()
+    carpeta = _ruta(carpeta, "carpeta").expanduser().resolve()
     return any(carpeta == d or d in carpeta.parents for d in directorios_de_datos())
 
 
@@ -169,6 +170,7 @@ def verificar_archivo(ruta: Path | str, sha256: str, tamano: int | None = None, 
     sha256 = _suma(sha256)
     if tamano is not None:
         comprobar_entero(tamano, "tamano", minimo=0, maximo=None)
+    comprobar_texto(arreglo, "arreglo")
     if ruta.is_dir():
         raise ErrorDeDatos(f"{ruta} es una carpeta, no un archivo. {arreglo}".strip())
     if not ruta.is_file():
@@ -200,6 +202,7 @@ def obtener(nombre: str, descargar_si_falta: bool = True) -> Path:
     de su origen oficial la primera vez si ``descargar_si_falta``.
     """
     entrada = fuente(nombre)
+    comprobar_bool(descargar_si_falta, "descargar_si_falta")
     carpetas = directorios_de_datos()
     for carpeta in carpetas:
         ruta = carpeta / entrada.ruta
@@ -230,10 +233,7 @@ def _arreglo(entrada: Fuente, carpeta: Path) -> str:
 
 
 def _ruta(ruta, nombre: str) -> Path:
-    comprobar_tipo(ruta, nombre, (str, os.PathLike), "una ruta (str o Path)")
-    if isinstance(ruta, str) and not ruta.strip():
-        raise ErrorDeArgumento(f"'{nombre}' es una ruta vacía.")
-    return Path(ruta)
+    return comprobar_ruta(ruta, nombre)
 
 
 # --------------------------------------------------------------------------- escribir sin perder nada
@@ -243,13 +243,22 @@ PREFIJO_TEMPORAL = ".tmp-"
 
 def borrar_temporales(carpeta: Path | str) -> int:
     """Borra los temporales que dejó en ``carpeta`` una escritura interrumpida; devuelve cuántos."""
-    carpeta = Path(carpeta)
+    carpeta = _ruta(carpeta, "carpeta")
     borrados = 0
     if carpeta.is_dir():
         for temporal in carpeta.glob(f"{PREFIJO_TEMPORAL}*"):
             temporal.unlink(missing_ok=True)
             borrados += 1
     return borrados
+
+
+def _permisos_por_omision() -> int:
+    mascara = os.umask(0)
+    os.umask(mascara)
+    return 0o666 & ~mascara
+
+
+_PERMISOS = _permisos_por_omision()
 
 
 @contextmanager
@@ -275,6 +284,7 @@ def escritura_atomica(destino: Path | str):
         yield temporal
         with open(temporal, "rb+") as f:
             os.fsync(f.fileno())
+            os.fchmod(f.fileno(), _PERMISOS)  # los de un archivo nuevo (mkstemp los deja en 0600)
         _punto_de_fallo(temporal)
         os.replace(temporal, destino)
         _sincronizar_carpeta(destino.parent)
@@ -284,23 +294,44 @@ def escritura_atomica(destino: Path | str):
 
 def escribir_atomico(destino: Path | str, escribir: Callable[[Path], object]) -> str:
     """Escribe ``destino`` con ``escribir(ruta_temporal)`` de forma atómica y devuelve su sha256."""
+    destino = _ruta(destino, "destino")
+    comprobar_funcion(escribir, "escribir", "una función que escriba el archivo en la ruta que recibe")
     with escritura_atomica(destino) as temporal:
-        escribir(temporal)
+        try:
+            escribir(temporal)
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ErrorGenerativa):
+                raise
+            raise ErrorDeArgumento(f"'escribir' debe ser una función que escriba el archivo en la ruta que recibe; "
+                                   f"al llamarla con {temporal.name} falló: {type(e).__name__}: {e}") from e
         suma = sha256_de(temporal)
     return suma
 
 
 def escribir_json(destino: Path | str, contenido: dict) -> str:
-    """Escribe ``contenido`` como JSON (UTF-8, sangrado) de forma atómica; devuelve su sha256."""
+    """Escribe ``contenido`` como JSON (UTF-8, sangrado) de forma atómica; devuelve su sha256.
+
+    Se convierte a texto antes de tocar el disco: si algo no se puede escribir en JSON (un
+    objeto cualquiera), no se escribe nada.
+    """
+    destino = _ruta(destino, "destino")
+    comprobar_tipo(contenido, "contenido", dict, "un diccionario")
+    try:
+        texto = json.dumps(contenido, ensure_ascii=False, indent=2)
+    except (TypeError, ValueError) as e:
+        raise ErrorDeArgumento(f"'contenido' debe tener solo textos, números, listas y diccionarios "
+                               f"(lo que cabe en un JSON): {e}.") from e
+
     def escribir(ruta: Path):
         with open(ruta, "w", encoding="utf-8") as f:
-            json.dump(contenido, f, ensure_ascii=False, indent=2)
+            f.write(texto)
     return escribir_atomico(destino, escribir)
 
 
 def leer_json(ruta: Path | str, que: str = "archivo JSON") -> dict:
     """Lee un JSON; si falta o está dañado, un :class:`ErrorDeDatos` que lo dice."""
     ruta = _ruta(ruta, "ruta")
+    comprobar_texto(que, "que")
     try:
         with open(ruta, encoding="utf-8") as f:
             contenido = json.load(f)

@@ -20,11 +20,14 @@ import numpy as np
 
 from .errores import ErrorDeArgumento
 from .motor import importar_keras
+from .validacion import comprobar_array, comprobar_bool, comprobar_entero, comprobar_real, comprobar_semilla, \
+    comprobar_tensor
 
 keras = importar_keras()
 ops = keras.ops
 
 PASOS = 1000
+MAXIMO_PASOS = 100_000  # pasos de una tabla discreta: más es casi seguro un error
 BETA_MIN, BETA_MAX = 1e-4, 0.02
 MIN_SIGNAL_RATE, MAX_SIGNAL_RATE = 0.02, 0.95
 
@@ -44,8 +47,10 @@ class TablaDiscreta(NamedTuple):
 
 def tabla_lineal(T: int = PASOS, beta_min: float = BETA_MIN, beta_max: float = BETA_MAX) -> TablaDiscreta:
     """Calendario lineal de Ho et al. (2020): β_t equiespaciadas de ``beta_min`` a ``beta_max``."""
-    _comprobar_pasos(T)
-    if not 0 < beta_min <= beta_max < 1:
+    T = _comprobar_pasos(T)
+    beta_min = comprobar_real(beta_min, "beta_min", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
+    beta_max = comprobar_real(beta_max, "beta_max", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
+    if beta_min > beta_max:
         raise ErrorDeArgumento(f"Se esperaba 0 < beta_min ≤ beta_max < 1; llegaron {beta_min!r} y {beta_max!r}.")
     betas = np.linspace(beta_min, beta_max, T, dtype=np.float64)
     return _tabla(betas)
@@ -57,9 +62,9 @@ def tabla_coseno(T: int = PASOS, s: float = 0.008, beta_max: float = 0.999) -> T
     ᾱ_t = f(t)/f(0) con f(t) = cos²(((t/T + s)/(1 + s)) · π/2); β_t = 1 − ᾱ_t/ᾱ_{t−1},
     recortada a ``beta_max`` para evitar la singularidad del final.
     """
-    _comprobar_pasos(T)
-    if not 0 <= s < 1:
-        raise ErrorDeArgumento(f"Se esperaba un desplazamiento s en [0, 1); llegó {s!r}.")
+    T = _comprobar_pasos(T)
+    s = comprobar_real(s, "s", minimo=0, maximo=1, abierto_arriba=True)
+    beta_max = comprobar_real(beta_max, "beta_max", minimo=0, maximo=1, abierto_abajo=True)
     f = np.cos((np.arange(T + 1) / T + s) / (1 + s) * np.pi / 2) ** 2
     alpha_bars = f / f[0]
     betas = np.clip(1 - alpha_bars[1:] / alpha_bars[:-1], 0, beta_max)
@@ -88,7 +93,7 @@ def linear_diffusion_schedule(
     es continua y monótona. (La transparencia del curso devuelve ᾱ y 1 − ᾱ sin
     raíces: es un error.)
     """
-    t = _tiempos(diffusion_times)
+    t = comprobar_tiempos(diffusion_times)
     tabla = tabla_lineal(T, beta_min, beta_max)
     log_alpha_bars = np.concatenate([[0.0], np.log(tabla.alpha_bars)]).astype(
         np.float32
@@ -106,7 +111,7 @@ def linear_diffusion_schedule(
 
 def cosine_diffusion_schedule(diffusion_times):
     """Calendario coseno continuo: signal = cos(t·π/2), noise = sin(t·π/2)."""
-    t = _tiempos(diffusion_times)
+    t = comprobar_tiempos(diffusion_times)
     angulos = t * (math.pi / 2)
     # en float32, cos(π/2) sale −4e-8: se recorta a 0 para que la señal no
     # cambie de signo
@@ -124,12 +129,9 @@ def offset_cosine_diffusion_schedule(
     Los ángulos recorren linealmente [acos(0,95), acos(0,02)];
     signal = cos(ángulo) y noise = sin(ángulo).
     """
-    if not 0 <= min_signal_rate < max_signal_rate <= 1:
-        raise ErrorDeArgumento(
-            "Se esperaba 0 ≤ min_signal_rate < max_signal_rate ≤ 1; "
-            f"llegaron {min_signal_rate!r} y {max_signal_rate!r}."
-        )
-    t = _tiempos(diffusion_times)
+    t = comprobar_coseno_desplazado(
+        diffusion_times, min_signal_rate, max_signal_rate
+    )
     start_angle = math.acos(max_signal_rate)
     end_angle = math.acos(min_signal_rate)
     diffusion_angles = start_angle + t * (end_angle - start_angle)
@@ -164,12 +166,9 @@ def forward_diffusion(
     diccionario ``{paso: x_paso}``, que no guarda el resto. El ruido sale de
     ``numpy.random.default_rng(seed)``.
     """
-    x = _imagenes(images)
-    betas = _betas(betas)
-    t = _paso(t, len(betas))
-    pasos = None
-    if return_steps is not None:
-        pasos = {_paso(p, t) for p in return_steps}
+    x, t, betas, pasos = comprobar_proceso_directo(
+        images, t, betas, seed, return_all, return_steps
+    )
     rng = np.random.default_rng(seed)
     trayectoria = [x] if return_all else None
     guardados = {0: x} if pasos and 0 in pasos else {}
@@ -194,8 +193,11 @@ def closed_form_diffusion(images, t, alpha_bars, seed: int | None = None):
     """
     x = _imagenes(images)
     alpha_bars = _betas(alpha_bars, "alpha_bars")
+    comprobar_semilla(seed)
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer, list, tuple, np.ndarray)):
+        raise ErrorDeArgumento(f"'t' debe ser un entero o un vector de enteros; llegó {t!r}.")
     pasos = np.asarray(t)
-    if not np.issubdtype(pasos.dtype, np.integer) or pasos.ndim > 1:
+    if not np.issubdtype(pasos.dtype, np.integer) or pasos.ndim > 1 or pasos.size == 0:
         raise ErrorDeArgumento(f"'t' debe ser un entero o un vector de enteros; llegó {t!r}.")
     if pasos.ndim == 1 and pasos.shape[0] != x.shape[0]:
         raise ErrorDeArgumento(f"Se esperaba un paso por imagen ({x.shape[0]}); llegaron {pasos.shape[0]}.")
@@ -209,48 +211,58 @@ def closed_form_diffusion(images, t, alpha_bars, seed: int | None = None):
 
 # ---------------------------------------------------------------- validaciones
 
-def _tiempos(diffusion_times):
-    """Convierte a float32 y comprueba que los tiempos estén en [0, 1] (si se pueden ver)."""
-    try:
-        t = ops.convert_to_tensor(diffusion_times, dtype="float32")
-    except (ValueError, TypeError) as e:
-        raise ErrorDeArgumento(f"Se esperaban tiempos de difusión numéricos; llegó {diffusion_times!r}.") from e
-    try:
-        valores = ops.convert_to_numpy(t)
-    except Exception:  # tensor simbólico dentro de un grafo: no hay valores que mirar
-        return t
-    if valores.size and not np.all(np.isfinite(valores)):
-        raise ErrorDeArgumento("Los tiempos de difusión deben estar en [0, 1]; llegaron valores NaN o infinitos.")
-    if valores.size and (valores.min() < 0 or valores.max() > 1):
-        raise ErrorDeArgumento(
-            "Los tiempos de difusión deben estar en [0, 1]; llegaron valores entre "
-            f"{valores.min()} y {valores.max()}."
-        )
-    return t
+def comprobar_tiempos(diffusion_times):
+    """Los tiempos de difusión como tensor float32, con valores en [0, 1].
+
+    Dentro de un grafo (``train_step`` compilado) los tiempos no tienen valores que
+    mirar: entonces solo se convierten.
+    """
+    return comprobar_tensor(diffusion_times, "diffusion_times", minimo=0.0, maximo=1.0)
+
+
+def comprobar_coseno_desplazado(diffusion_times, min_signal_rate, max_signal_rate):
+    """Los tiempos (ver :func:`comprobar_tiempos`) y 0 ≤ min_signal_rate < max_signal_rate ≤ 1."""
+    minimo = comprobar_real(min_signal_rate, "min_signal_rate", minimo=0, maximo=1)
+    maximo = comprobar_real(max_signal_rate, "max_signal_rate", minimo=0, maximo=1)
+    if not minimo < maximo:
+        raise ErrorDeArgumento("Se esperaba 0 ≤ min_signal_rate < max_signal_rate ≤ 1; "
+                               f"llegaron {min_signal_rate!r} y {max_signal_rate!r}.")
+    return comprobar_tiempos(diffusion_times)
+
+
+def comprobar_proceso_directo(images, t, betas, seed=None, return_all=False, return_steps=None):
+    """Los argumentos de :func:`forward_diffusion`: ``(x_0, t, betas, pasos que guardar o None)``."""
+    x = _imagenes(images)
+    betas = _betas(betas)
+    t = _paso(t, len(betas))
+    comprobar_semilla(seed)
+    comprobar_bool(return_all, "return_all")
+    if return_steps is None:
+        return x, t, betas, None
+    if isinstance(return_steps, (str, bytes, dict)) or not isinstance(return_steps, (list, tuple, set, range,
+                                                                                      np.ndarray)):
+        raise ErrorDeArgumento(f"'return_steps' debe ser una lista de pasos (enteros entre 0 y {t}); llegó "
+                               f"{return_steps!r}.")
+    if len(return_steps) == 0:
+        raise ErrorDeArgumento("'return_steps' está vacía: hace falta al menos un paso que guardar.")
+    return x, t, betas, {_paso(p, t) for p in return_steps}
 
 
 def _imagenes(images) -> np.ndarray:
-    x = np.asarray(images)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ErrorDeArgumento(f"Se esperaban imágenes con valores reales (float); llegó el tipo {x.dtype}.")
+    x = comprobar_array(images, "images", reales=True)
     if x.ndim == 0:
         raise ErrorDeArgumento("Se esperaba un array de imágenes; llegó un escalar.")
     return x
 
 
 def _betas(valores, nombre: str = "betas") -> np.ndarray:
-    b = np.asarray(valores, dtype=np.float64)
-    if b.ndim != 1 or b.size == 0 or not np.all((b >= 0) & (b <= 1)):
-        raise ErrorDeArgumento(f"'{nombre}' debe ser un vector no vacío de valores en [0, 1]; llegó forma {b.shape}.")
-    return b
+    b = comprobar_array(valores, nombre, ndim=1, minimo=0, maximo=1).astype(np.float64)
+    return np.clip(b, 0.0, 1.0)  # comprobar_array tolera 1e-5 de redondeo fuera del intervalo
 
 
 def _paso(t, T: int) -> int:
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t <= T:
-        raise ErrorDeArgumento(f"'t' debe ser un entero entre 0 y {T}; llegó {t!r}.")
-    return int(t)
+    return comprobar_entero(t, "t", minimo=0, maximo=T)
 
 
-def _comprobar_pasos(T) -> None:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ErrorDeArgumento(f"El número de pasos T debe ser un entero ≥ 1; llegó {T!r}.")
+def _comprobar_pasos(T) -> int:
+    return comprobar_entero(T, "T", minimo=1, maximo=MAXIMO_PASOS)

@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from .errores import ErrorDeArgumento
 from .motor import importar_keras
-from .validacion import comprobar_entero, comprobar_real
+from .validacion import comprobar_entero, comprobar_imagenes, comprobar_modelo, comprobar_opcion, comprobar_real, \
+    comprobar_semilla
 
 keras = importar_keras()
 layers = keras.layers
@@ -37,6 +37,8 @@ def entrenar_clasificador(epocas: int = 5, semilla: int = 0, verbose: int = 0):
     from .datos import cargar_mnist
 
     comprobar_entero(epocas, "epocas", maximo=1000)
+    comprobar_semilla(semilla, "semilla", opcional=False)
+    comprobar_opcion(verbose, "verbose", (0, 1, 2, "auto"))
     keras.utils.set_random_seed(semilla)
     imagenes, etiquetas = cargar_mnist()
     modelo = build_clasificador()
@@ -64,10 +66,8 @@ def cargar_clasificador() -> keras.Model:
 
 def reconocidos(modelo, imagenes, confianza: float = CONFIANZA) -> tuple[np.ndarray, np.ndarray]:
     """``(clase, reconocida)`` de cada imagen: la clase más probable y si su probabilidad ≥ ``confianza``."""
-    from .validacion import comprobar_imagenes
-
-    if not callable(getattr(modelo, "predict", None)):
-        raise ErrorDeArgumento(f"'modelo' debe ser el clasificador (cargar_clasificador()); llegó {type(modelo).__name__}.")
+    comprobar_modelo(modelo, "modelo", entrada=(32, 32, 1), salida=(10,),
+                     descripcion="el clasificador de dígitos (cargar_clasificador())")
     comprobar_real(confianza, "confianza", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
     imagenes = comprobar_imagenes(imagenes, "imagenes", lado=32, canales=1, minimo=-1.0, maximo=1.0)
     probabilidades = np.asarray(modelo.predict(imagenes, verbose=0, batch_size=256))

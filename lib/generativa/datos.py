@@ -21,7 +21,7 @@ from PIL import Image
 
 from .archivos import ORIGINALES, esta_disponible, obtener
 from .errores import ErrorDeArgumento, ErrorDeDatos
-from .validacion import comprobar_array, comprobar_entero, comprobar_opcion, describir
+from .validacion import comprobar_array, comprobar_entero, comprobar_opcion, comprobar_ruta
 
 _MAGIA_IMAGENES, _MAGIA_ETIQUETAS = 2051, 2049
 _NOMBRE_FLOR = re.compile(r"^jpg/image_(\d{5})\.jpg$")
@@ -79,8 +79,7 @@ def preparar_mnist(crudas: np.ndarray) -> np.ndarray:
 
 def leer_idx(ruta: Path | str) -> np.ndarray:
     """Lee un archivo idx de MNIST (comprimido con gzip) y comprueba su cabecera."""
-    if not isinstance(ruta, (str, Path)):
-        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo idx; llegó {describir(ruta)}.")
+    ruta = comprobar_ruta(ruta)
     try:
         with gzip.open(ruta, "rb") as f:
             contenido = f.read()
@@ -208,11 +207,9 @@ def ruta_original(numero: int) -> Path:
 
 def cargar_imagen(ruta: Path | str, image_size: int = 64) -> np.ndarray:
     """Lee un JPEG del disco y lo prepara con :func:`preparar_imagen`."""
-    if not isinstance(ruta, (str, Path)) or not str(ruta).strip():
-        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo de imagen; llegó {describir(ruta)}.")
-    ruta = Path(ruta)
+    ruta = comprobar_ruta(ruta)
     if not ruta.is_file():
-        raise ErrorDeArgumento(f"Se esperaba la ruta de un archivo de imagen; {ruta} no existe.")
+        raise ErrorDeArgumento(f"Se esperaba la ruta de un archivo de imagen; {ruta} no existe o no es un archivo.")
     _comprobar_tamano(image_size)
     try:
         with Image.open(ruta) as img:

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .errores import ErrorDeArgumento
+from .validacion import comprobar_texto
 
 
 @dataclass
@@ -86,6 +87,7 @@ def _bloque_que_consume(modelo, capa, nodos) -> str | None:
 
 def dibujar_unet(modelo, titulo: str | None = None) -> Figure:
     """Figura de la U-Net: forma (alto × ancho × canales) de cada bloque y conexiones de salto."""
+    comprobar_texto(titulo, "titulo", opcional=True)
     nodos = nodos_unet(modelo)
     por_nombre = {n.nombre: n for n in nodos}
     niveles = max(n.nivel for n in nodos) + 1

@@ -8,18 +8,19 @@ entrena con el error absoluto medio sobre el ruido y actualiza la copia EMA, y
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .calendarios import offset_cosine_diffusion_schedule
-from .errores import ErrorDeArgumento, ErrorDeDatos
+from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeEntrenamiento
 from .motor import importar_keras, importar_tensorflow
 from .pagina import miles
 from .pesos import PesosEntrenados
 from .unet import BLOCK_DEPTH, WIDTHS, build_unet
-from .validacion import comprobar_array, comprobar_entero, comprobar_imagenes, comprobar_opcion, comprobar_real
+from .validacion import (comprobar_array, comprobar_bool, comprobar_entero, comprobar_enteros, comprobar_funcion,
+                         comprobar_imagenes, comprobar_opcion, comprobar_opciones_de_entrenamiento, comprobar_real,
+                         comprobar_ruta, comprobar_semilla, comprobar_tensor, comprobar_tipo, describir)
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -32,6 +33,7 @@ WEIGHT_DECAY = 1e-4
 DATASET_REPETITIONS = 5
 EPOCHS = 50
 MAXIMO_PASOS = 10_000  # pasos de difusión al generar: más es casi seguro un error
+MAXIMO_IMAGENES = 100_000  # imágenes por llamada
 
 
 def decaimiento_ema(paso, ema: float = EMA):
@@ -41,9 +43,8 @@ def decaimiento_ema(paso, ema: float = EMA):
     iniciales (aleatorios): en una ejecución corta generaría ruido. Al principio la
     EMA sigue de cerca a la red y, con los pasos, el decaimiento tiende a ``ema``.
     """
-    if isinstance(ema, (int, float)):
-        comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
-    paso = ops.cast(paso, "float32")
+    ema = comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
+    paso = comprobar_tensor(paso, "paso", minimo=0)  # en un grafo (train_step), solo se convierte
     return ops.minimum(ema, (1.0 + paso) / (10.0 + paso))
 
 
@@ -55,8 +56,7 @@ class DiffusionModel(keras.Model):
         super().__init__(**kwargs)
         image_size = comprobar_entero(image_size, "image_size", minimo=8, maximo=1024)
         comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
-        if not callable(schedule):
-            raise ErrorDeArgumento(f"'schedule' debe ser una función de calendario; llegó {schedule!r}.")
+        comprobar_funcion(schedule, "schedule", "una función de calendario (como offset_cosine_diffusion_schedule)")
         self.image_size, self.ema, self.schedule = int(image_size), float(ema), schedule
         self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
         self.normalizer.build((None, image_size, image_size, 3))
@@ -77,13 +77,15 @@ class DiffusionModel(keras.Model):
     def adapt(self, images, batch_size: int = 256):
         """Adapta el normalizador (media y varianza por canal) a ``images`` en [0, 1]."""
         images = self.comprobar_imagenes(images)
-        batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
+        batch_size = comprobar_entero(batch_size, "batch_size", maximo=MAXIMO_IMAGENES)
         if len(images) < 2:
             raise ErrorDeArgumento(f"Para estimar media y varianza hacen falta al menos 2 imágenes; llegó {len(images)}.")
         self.normalizer.adapt(tf.data.Dataset.from_tensor_slices(images).batch(batch_size))
 
     def denormalize(self, images):
         """De imágenes normalizadas a colores en [0, 1]."""
+        lado = self.image_size
+        images = comprobar_tensor(images, "images", forma=(None, lado, lado, 3))
         images = self.normalizer.mean + images * ops.sqrt(self.normalizer.variance)
         return ops.clip(images, 0.0, 1.0)
 
@@ -91,11 +93,10 @@ class DiffusionModel(keras.Model):
         """Ruido predicho por la red (o por la EMA si no se entrena) e imagen que
         implica.
         """
-        network = self.network if training else self.ema_network
-        noisy_images, noise_rates, signal_rates = (
-            ops.convert_to_tensor(v, "float32")
-            for v in (noisy_images, noise_rates, signal_rates)
+        noisy_images, noise_rates, signal_rates = self.comprobar_denoise(
+            noisy_images, noise_rates, signal_rates, training
         )
+        network = self.network if training else self.ema_network
         pred_noises = network([noisy_images, noise_rates**2], training=training)
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
@@ -126,9 +127,9 @@ class DiffusionModel(keras.Model):
         Devuelve la última imagen predicha (normalizada) o, con ``return_steps``, la
         lista de las imágenes predichas en cada paso.
         """
-        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
-        eta = comprobar_real(eta, "eta", minimo=0, maximo=1)
-        initial_noise = self.comprobar_ruido(initial_noise)
+        initial_noise, eta = self.comprobar_muestreo(
+            initial_noise, diffusion_steps, eta, seed, return_steps
+        )
         generador = keras.random.SeedGenerator(seed) if eta > 0 else None
         num_images = ops.shape(initial_noise)[0]
         step_size = 1.0 / diffusion_steps
@@ -168,9 +169,11 @@ class DiffusionModel(keras.Model):
 
         ``eta`` y ``seed`` eligen el muestreador (ver :meth:`reverse_diffusion`).
         """
-        forma = (comprobar_entero(num_images, "num_images", maximo=100_000), self.image_size, self.image_size, 3)
-        if seed is not None:
-            comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
+        forma = (comprobar_entero(num_images, "num_images", maximo=MAXIMO_IMAGENES), self.image_size,
+                 self.image_size, 3)
+        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+        comprobar_real(eta, "eta", minimo=0, maximo=1)
+        comprobar_semilla(seed)
         if initial_noise is None:
             initial_noise = keras.random.normal(forma, seed=seed)
         else:
@@ -187,9 +190,9 @@ class DiffusionModel(keras.Model):
         el primer tiempo la imagen ruidosa depende del propio ruido predicho; se
         resuelve con unas iteraciones de punto fijo. ``images`` van en [0, 1].
         """
-        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
-        comprobar_entero(iteraciones_iniciales, "iteraciones_iniciales", 0, 100)
-        images = self.comprobar_imagenes(images)
+        images = self.comprobar_inversion(
+            images, diffusion_steps, iteraciones_iniciales
+        )
         x0 = self.normalizer(ops.convert_to_tensor(images), training=False)
         num_images = ops.shape(x0)[0]
         step_size = 1.0 / diffusion_steps
@@ -216,6 +219,56 @@ class DiffusionModel(keras.Model):
         return ops.convert_to_tensor(comprobar_array(noise, "initial_noise",
                                                      forma=(None, self.image_size, self.image_size, 3)))
 
+    def comprobar_muestreo(self, initial_noise, diffusion_steps, eta=0.0, seed=None, return_steps=False):
+        """Los argumentos de :meth:`reverse_diffusion`: devuelve ``(initial_noise, eta)``.
+
+        Pasos de 1 a 10.000, ``eta`` en [0, 1], ``seed`` entera o ``None`` y el ruido
+        ``(N, image_size, image_size, 3)`` finito.
+        """
+        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+        eta = comprobar_real(eta, "eta", minimo=0, maximo=1)
+        comprobar_semilla(seed)
+        comprobar_bool(return_steps, "return_steps")
+        return self.comprobar_ruido(initial_noise), eta
+
+    def comprobar_inversion(self, images, diffusion_steps, iteraciones_iniciales=3):
+        """Los argumentos de :meth:`invert`: devuelve ``images`` (en [0, 1]) como float32."""
+        comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+        comprobar_entero(iteraciones_iniciales, "iteraciones_iniciales", 0, 100)
+        return self.comprobar_imagenes(images)
+
+    def comprobar_denoise(self, noisy_images, noise_rates, signal_rates, training):
+        """Los argumentos de :meth:`denoise`, como tensores float32.
+
+        Imágenes ``(N, image_size, image_size, 3)``, tasas ``(N, 1, 1, 1)`` en [0, 1] (la de
+        señal, mayor que 0: se divide por ella) y ``training`` ``True`` o ``False``. Dentro de
+        un grafo (``train_step`` compilado) solo se comprueban las formas.
+        """
+        if training is not None:  # Keras puede llamar a call() sin decir si se entrena
+            comprobar_bool(training, "training")
+        lado = self.image_size
+        noisy_images = comprobar_tensor(noisy_images, "noisy_images", forma=(None, lado, lado, 3))
+        noise_rates = comprobar_tensor(noise_rates, "noise_rates", forma=(None, 1, 1, 1), minimo=0, maximo=1)
+        signal_rates = comprobar_tensor(signal_rates, "signal_rates", forma=(None, 1, 1, 1), minimo=1e-4,
+                                        maximo=1, consejo="La imagen se despeja dividiendo por la tasa de "
+                                        "señal: no puede valer 0.")
+        lotes = {int(n) for n in (noisy_images.shape[0], noise_rates.shape[0], signal_rates.shape[0])
+                 if n is not None}
+        if len(lotes) > 1:
+            raise ErrorDeArgumento(f"'noisy_images', 'noise_rates' y 'signal_rates' deben tener una fila por "
+                                   f"imagen; llegaron {noisy_images.shape[0]}, {noise_rates.shape[0]} y "
+                                   f"{signal_rates.shape[0]}.")
+        return noisy_images, noise_rates, signal_rates
+
+    def comprobar_lote(self, images):
+        """El lote de ``train_step`` y ``test_step``: el modelo compilado e imágenes
+        ``(N, image_size, image_size, 3)`` en [0, 1] (dentro de ``fit``, solo su forma)."""
+        if getattr(self, "optimizer", None) is None or getattr(self, "loss", None) is None:
+            raise ErrorDeEntrenamiento("El modelo no está compilado: llama antes a compile(optimizer=..., "
+                                       "loss=keras.losses.MeanAbsoluteError()).")
+        lado = self.image_size
+        return comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
+
     def _ruidosear(self, images):
         """Normaliza, sortea ruido y tiempos uniformes en [0, 1] y mezcla: x_t =
         s·x_0 + n·ε.
@@ -230,6 +283,7 @@ class DiffusionModel(keras.Model):
         return images, noises, noisy_images, noise_rates, signal_rates
 
     def train_step(self, images):
+        images = self.comprobar_lote(images)
         images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(
             images
         )
@@ -255,6 +309,7 @@ class DiffusionModel(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, images):
+        images = self.comprobar_lote(images)
         images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(images)
         pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=False)
         self.noise_loss_tracker.update_state(self.loss(noises, pred_noises))
@@ -298,10 +353,16 @@ def particion_del_curso(flores, semilla: int = 0) -> tuple[np.ndarray, np.ndarra
     prepararla, así que aquí también se baraja (con ``semilla``) antes de cortar: si
     no, las últimas ~20 especies quedarían fuera del entrenamiento.
     """
+    semilla = comprobar_semilla(semilla, "semilla", opcional=False)
+    particiones = getattr(flores, "particiones", None)
+    if not isinstance(particiones, dict) or not {"trnid", "valid", "tstid"} <= set(particiones):
+        raise ErrorDeArgumento("'flores' debe ser lo que devuelve cargar_flores (con las particiones trnid, valid "
+                               f"y tstid); llegó {describir(flores)}.")
     rng = np.random.default_rng(semilla)
     entrenamiento, validacion = [], []
     for nombre in ("trnid", "valid", "tstid"):
-        indices = rng.permutation(np.asarray(flores.particiones[nombre]))
+        indices = rng.permutation(comprobar_enteros(particiones[nombre], f"flores.particiones['{nombre}']",
+                                                    minimo=0, maximo=None))
         corte = int(len(indices) * FRACCION_ENTRENAMIENTO)
         entrenamiento.append(indices[:corte])
         validacion.append(indices[corte:])
@@ -312,10 +373,9 @@ def conjunto_de_entrenamiento(images, batch_size: int = BATCH_SIZE, repetitions:
                               seed: int = 42):
     """``tf.data`` del curso: repite el conjunto ``repetitions`` veces, baraja y agrupa en lotes."""
     images = comprobar_imagenes(images, "images")
-    batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
+    batch_size = comprobar_entero(batch_size, "batch_size", maximo=MAXIMO_IMAGENES)
     comprobar_entero(repetitions, "repetitions", maximo=1000)
-    if seed is not None:
-        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
+    comprobar_semilla(seed)
     if len(images) < batch_size:
         raise ErrorDeArgumento(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(images)}.")
     return (tf.data.Dataset.from_tensor_slices(images).cache().repeat(repetitions)
@@ -334,16 +394,22 @@ def guardar_ema(modelo: DiffusionModel, ruta, float16: bool = True, red: str = "
     import h5py
 
     _comprobar_modelo(modelo)
+    ruta = comprobar_ruta(ruta)
+    comprobar_bool(float16, "float16")
     comprobar_opcion(red, "red", ("ema_network", "network"))
     tipo = np.float16 if float16 else np.float32
-    with h5py.File(ruta, "w") as f:
-        f.attrs["image_size"] = modelo.image_size
-        f.attrs["red"] = red
-        for grupo, pesos in (("ema_network", getattr(modelo, red).weights), ("normalizer", modelo.normalizer.weights)):
-            g = f.create_group(grupo)
-            for i, peso in enumerate(pesos):
-                valor = np.asarray(peso.numpy())
-                g.create_dataset(f"{i:03d}", data=valor.astype(tipo) if valor.dtype.kind == "f" else valor)
+    try:
+        with h5py.File(ruta, "w") as f:
+            f.attrs["image_size"] = modelo.image_size
+            f.attrs["red"] = red
+            for grupo, pesos in (("ema_network", getattr(modelo, red).weights),
+                                 ("normalizer", modelo.normalizer.weights)):
+                g = f.create_group(grupo)
+                for i, peso in enumerate(pesos):
+                    valor = np.asarray(peso.numpy())
+                    g.create_dataset(f"{i:03d}", data=valor.astype(tipo) if valor.dtype.kind == "f" else valor)
+    except OSError as e:
+        raise ErrorDeDatos(f"No se pudieron escribir los pesos en {ruta}: {e}") from e
 
 
 def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
@@ -351,8 +417,7 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
     import h5py
 
     _comprobar_modelo(modelo)
-    if not isinstance(ruta, (str, os.PathLike)):
-        raise ErrorDeArgumento(f"'ruta' debe ser la ruta de un archivo .h5; llegó {ruta!r}.")
+    ruta = comprobar_ruta(ruta)
     try:
         with h5py.File(ruta, "r") as f:
             if "image_size" not in f.attrs or "ema_network" not in f or "normalizer" not in f:
@@ -379,8 +444,7 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
 
 
 def _comprobar_modelo(modelo) -> None:
-    if not isinstance(modelo, DiffusionModel):
-        raise ErrorDeArgumento(f"'modelo' debe ser un DiffusionModel; llegó {type(modelo).__name__}.")
+    comprobar_tipo(modelo, "modelo", DiffusionModel, "un DiffusionModel")
 
 
 # --- Entrenar ------------------------------------------------------------------------------
@@ -415,9 +479,13 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     config = configuracion(CONFIGURACIONES, perfil)
     epocas = config.epocas if epocas is None else comprobar_entero(epocas, "epocas", maximo=10_000)
     image_size = config.image_size if image_size is None else comprobar_entero(image_size, "image_size", 8, 1024)
-    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
-    guardar_en = config.guardar_en if guardar_en is None else tuple(comprobar_entero(e, "época de guardar_en")
-                                                                    for e in guardar_en)
+    semilla = comprobar_semilla(semilla, "semilla", opcional=False)
+    guardar_en = config.guardar_en if guardar_en is None else comprobar_enteros(guardar_en, "guardar_en",
+                                                                                vacio=True)
+    comprobar_opciones_de_entrenamiento(verbose, callbacks_extra, continuar, tiempo_maximo)
+    comprobar_bool(guardar_red, "guardar_red")
+    if jit_compile is not None:
+        comprobar_bool(jit_compile, "jit_compile")
     salida = carpeta_de_salida(salida, "ddm")
 
     keras.utils.set_random_seed(semilla)
@@ -474,12 +542,13 @@ def generar_por_lotes(modelo: DiffusionModel, num_images: int, diffusion_steps: 
     Genera de ``lote`` en ``lote`` para no agotar la memoria. Con ``eta > 0`` (muestreador
     estocástico) el ruido nuevo de cada lote también sale de ``semilla``.
     """
-    if not isinstance(modelo, DiffusionModel):
-        raise ErrorDeArgumento(f"'modelo' debe ser un DiffusionModel; llegó {type(modelo).__name__}.")
-    num_images = comprobar_entero(num_images, "num_images", maximo=100_000)
+    _comprobar_modelo(modelo)
+    num_images = comprobar_entero(num_images, "num_images", maximo=MAXIMO_IMAGENES)
     comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
-    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
     lote = comprobar_entero(lote, "lote", maximo=10_000)
+    # cada lote usa la semilla siguiente: todas deben ser semillas válidas
+    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1 - num_images // lote)
+    comprobar_real(eta, "eta", minimo=0, maximo=1)
     rng = np.random.default_rng(semilla)
     ruido = rng.standard_normal((num_images, modelo.image_size, modelo.image_size, 3)).astype(np.float32)
     partes = [np.asarray(modelo.generate(len(r), diffusion_steps, initial_noise=r, eta=eta, seed=semilla + i))
@@ -501,7 +570,8 @@ def cargar_modelo_entrenado(epoca: int | None = None, clase=None, **kwargs) -> D
     ``clase`` (una subclase de ``DiffusionModel``) y ``kwargs`` (p. ej. ``schedule``) permiten
     cargar los mismos pesos en un modelo con otras piezas, como en las tareas.
     """
-    clase = clase or DiffusionModel
+    if clase is None:
+        clase = DiffusionModel
     if not (isinstance(clase, type) and issubclass(clase, DiffusionModel)):
         raise ErrorDeArgumento(f"'clase' debe ser DiffusionModel o una subclase; llegó {clase!r}.")
     ruta = pesos_entrenados.ruta(epoca)

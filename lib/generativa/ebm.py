@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errores import ErrorDeArgumento
+from .errores import ErrorDeArgumento, ErrorDeEntrenamiento
 from .motor import importar_keras, importar_tensorflow
 from .pesos import PesosEntrenados
-from .validacion import comprobar_entero, comprobar_imagenes as _comprobar_imagenes, comprobar_real
+from .validacion import (comprobar_bool, comprobar_entero, comprobar_enteros, comprobar_modelo,
+                         comprobar_opciones_de_entrenamiento, comprobar_real, comprobar_semilla, comprobar_tensor,
+                         comprobar_texto)
+from .validacion import comprobar_imagenes as _comprobar_imagenes
 
 tf = importar_tensorflow()
 keras = importar_keras()
@@ -36,6 +39,8 @@ BUFFER_SIZE = 8192
 FRESH_SHARE = 0.05
 LEARNING_RATE = 1e-4
 MAXIMO_PASOS = 10_000  # pasos de Langevin por llamada: más es casi seguro un error
+MAXIMO_BUFER = 65_536  # imágenes del búfer (256 MB en float32)
+MAXIMA_PUNTUACION = 1e15  # en valor absoluto: su cuadrado aún cabe en float32
 
 
 # ------------------------------------------------------------------ la red
@@ -46,6 +51,8 @@ def build_energy_network(image_size: int = IMAGE_SIZE, channels: int = CHANNELS)
     Devuelve un ``keras.Model`` de ``(N, 32, 32, 1)`` a ``(N, 1)``: la puntuación
     s_θ(x) = −E_θ(x) de cada imagen (76.993 parámetros con las medidas del curso).
     """
+    comprobar_entero(image_size, "image_size", maximo=1024)
+    comprobar_entero(channels, "channels", maximo=4)
     if image_size != 32 or channels != 1:
         raise ErrorDeArgumento(
             "La red de energía del curso espera imágenes de 32x32 con 1 canal; "
@@ -64,7 +71,11 @@ def build_energy_network(image_size: int = IMAGE_SIZE, channels: int = CHANNELS)
 
 def comprobar_imagenes(imagenes, nombre: str = "imágenes"):
     """Comprueba (fuera de un grafo) que lleguen imágenes ``(N, 32, 32, 1)`` en [-1, 1]; las devuelve en float32."""
-    forma = tuple(getattr(imagenes, "shape", ()))
+    comprobar_texto(nombre, "nombre")
+    try:
+        forma = tuple(getattr(imagenes, "shape", ()))
+    except (TypeError, ValueError):  # un tensor simbólico de forma desconocida
+        forma = ()
     if len(forma) == 4 and forma[1:3] == (28, 28):
         raise ErrorDeArgumento(
             f"Las {nombre} son de 28x28 y el EBM espera 32x32: rellena 2 píxeles de fondo (−1) por "
@@ -73,9 +84,10 @@ def comprobar_imagenes(imagenes, nombre: str = "imágenes"):
     return _comprobar_imagenes(imagenes, nombre, lado=IMAGE_SIZE, canales=CHANNELS, minimo=-1.0, maximo=1.0)
 
 
-def comprobar_hiperparametros(steps, step_size, noise, gradient_clip) -> tuple[int, float, float, float]:
-    """Pasos de Langevin (1 a 10.000) y tamaño de paso, ruido y recorte (reales finitos ≥ 0)."""
-    return (comprobar_entero(steps, "steps", maximo=MAXIMO_PASOS),
+def comprobar_hiperparametros(steps, step_size, noise, gradient_clip,
+                              minimo_pasos: int = 1) -> tuple[int, float, float, float]:
+    """Pasos de Langevin (de ``minimo_pasos`` a 10.000) y tamaño de paso, ruido y recorte (reales finitos ≥ 0)."""
+    return (comprobar_entero(steps, "steps", minimo=minimo_pasos, maximo=MAXIMO_PASOS),
             comprobar_real(step_size, "step_size", minimo=0, maximo=1e4),
             comprobar_real(noise, "noise", minimo=0, maximo=10),
             comprobar_real(gradient_clip, "gradient_clip", minimo=0, maximo=1e4))
@@ -123,6 +135,17 @@ _langevin_compilado = tf.function(_langevin, reduce_retracing=True)
 _langevin_con_pasos_compilado = tf.function(_langevin_con_pasos, reduce_retracing=True)
 
 
+def comprobar_langevin(model, inp_imgs, steps, step_size, noise, return_img_per_step=False,
+                       gradient_clip=GRADIENT_CLIP):
+    """Los argumentos de :func:`generate_samples`: ``(model, imágenes como tensor, steps, step_size, noise,
+    gradient_clip)``."""
+    _comprobar_red(model)
+    steps, step_size, noise, gradient_clip = comprobar_hiperparametros(steps, step_size, noise, gradient_clip)
+    comprobar_bool(return_img_per_step, "return_img_per_step")
+    return (model, tf.convert_to_tensor(comprobar_imagenes(inp_imgs, "imágenes de partida")), steps, step_size,
+            noise, gradient_clip)
+
+
 def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_step=False,
                      gradient_clip=GRADIENT_CLIP):
     """Dinámica de Langevin sobre la puntuación del modelo, compilada.
@@ -132,9 +155,8 @@ def generate_samples(model, inp_imgs, steps, step_size, noise, return_img_per_st
     las imágenes finales o, con ``return_img_per_step``, un tensor
     ``(steps, N, 32, 32, 1)`` con las imágenes tras cada paso.
     """
-    _comprobar_red(model)
-    steps, step_size, noise, gradient_clip = comprobar_hiperparametros(steps, step_size, noise, gradient_clip)
-    x = tf.convert_to_tensor(comprobar_imagenes(inp_imgs, "imágenes de partida"))
+    model, x, steps, step_size, noise, gradient_clip = comprobar_langevin(
+        model, inp_imgs, steps, step_size, noise, return_img_per_step, gradient_clip)
     argumentos = (model, x, tf.constant(int(steps)), tf.constant(float(step_size)),
                   tf.constant(float(noise)), tf.constant(float(gradient_clip)))
     if return_img_per_step:
@@ -157,12 +179,12 @@ class Buffer(keras.layers.Layer):
                  fresh_share: float = FRESH_SHARE, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         _comprobar_red(model)
-        comprobar_entero(batch_size, "batch_size", maximo=100_000)
-        comprobar_entero(buffer_size, "buffer_size", maximo=1_000_000)
+        comprobar_entero(batch_size, "batch_size", maximo=MAXIMO_BUFER)
+        comprobar_entero(buffer_size, "buffer_size", maximo=MAXIMO_BUFER)
         if buffer_size < batch_size:
             raise ErrorDeArgumento(f"El búfer ({buffer_size}) no puede ser menor que el lote ({batch_size}).")
         comprobar_real(fresh_share, "fresh_share", minimo=0, maximo=1)
-        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
+        comprobar_semilla(seed, opcional=False)
         self.model = model
         self.batch_size, self.buffer_size, self.fresh_share = int(batch_size), int(buffer_size), float(fresh_share)
         forma = (self.buffer_size, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)
@@ -182,6 +204,9 @@ class Buffer(keras.layers.Layer):
         """Un lote de muestras falsas: del búfer (o ruido nuevo) + Langevin; las
         guarda.
         """
+        steps, step_size, noise, gradient_clip = comprobar_hiperparametros(
+            steps, step_size, noise, gradient_clip, minimo_pasos=0
+        )
         n = self.batch_size
         indices = tf.random.uniform((n,), 0, self.count, dtype=tf.int32)
         old_imgs = tf.gather(self.examples, indices)
@@ -216,11 +241,12 @@ class EBM(keras.Model):
                  gradient_clip=GRADIENT_CLIP, batch_size=BATCH_SIZE, buffer_size=BUFFER_SIZE,
                  fresh_share=FRESH_SHARE, seed=0, **kwargs):
         super().__init__(**kwargs)
+        alpha = comprobar_real(alpha, "alpha", minimo=0, maximo=1e3)
+        hiperparametros = comprobar_hiperparametros(steps, step_size, noise, gradient_clip)
         self.model = model if model is not None else build_energy_network()
         self.buffer = Buffer(self.model, batch_size, buffer_size, fresh_share, seed)
-        self.alpha = comprobar_real(alpha, "alpha", minimo=0, maximo=1e3)
-        self.steps, self.step_size, self.noise, self.gradient_clip = comprobar_hiperparametros(
-            steps, step_size, noise, gradient_clip)
+        self.alpha = alpha
+        self.steps, self.step_size, self.noise, self.gradient_clip = hiperparametros
         self.loss_metric = keras.metrics.Mean(name="loss")
         self.reg_loss_metric = keras.metrics.Mean(name="reg")
         self.cdiv_loss_metric = keras.metrics.Mean(name="cdiv")
@@ -238,11 +264,30 @@ class EBM(keras.Model):
 
     def contrastive_divergence(self, real_out, fake_out):
         """Pérdida del curso: (cdiv, reg, loss) a partir de las puntuaciones."""
+        real_out, fake_out = self.comprobar_puntuaciones(real_out, fake_out)
         cdiv_loss = tf.reduce_mean(fake_out) - tf.reduce_mean(real_out)
         reg_loss = self.alpha * tf.reduce_mean(real_out**2 + fake_out**2)
         return cdiv_loss, reg_loss, cdiv_loss + reg_loss
 
+    def comprobar_puntuaciones(self, real_out, fake_out):
+        """Las puntuaciones de :meth:`contrastive_divergence` como tensores ``(N, 1)`` finitos
+        (dentro de un grafo, solo su forma)."""
+        consejo = "Puntuaciones tan grandes indican que la red divergió (vuelve a unos pesos sanos)."
+        return (comprobar_tensor(real_out, "real_out", forma=(None, 1), minimo=-MAXIMA_PUNTUACION,
+                                 maximo=MAXIMA_PUNTUACION, consejo=consejo),
+                comprobar_tensor(fake_out, "fake_out", forma=(None, 1), minimo=-MAXIMA_PUNTUACION,
+                                 maximo=MAXIMA_PUNTUACION, consejo=consejo))
+
+    def comprobar_lote(self, real_imgs):
+        """El lote de ``train_step`` y ``test_step``: el modelo compilado y dígitos
+        ``(N, 32, 32, 1)`` en [-1, 1] (dentro de ``fit``, solo su forma)."""
+        if getattr(self, "optimizer", None) is None:
+            raise ErrorDeEntrenamiento("El EBM no está compilado: llama antes a compile(optimizer=...).")
+        return comprobar_tensor(real_imgs, "real_imgs", forma=(None, IMAGE_SIZE, IMAGE_SIZE, CHANNELS),
+                                minimo=-1.0, maximo=1.0)
+
     def train_step(self, real_imgs):
+        real_imgs = self.comprobar_lote(real_imgs)
         real_imgs = real_imgs + tf.random.normal(
             tf.shape(real_imgs), mean=0.0, stddev=self.noise
         )
@@ -263,6 +308,7 @@ class EBM(keras.Model):
         return self._actualizar(loss, reg_loss, cdiv_loss, real_out, fake_out)
 
     def test_step(self, real_imgs):
+        real_imgs = self.comprobar_lote(real_imgs)
         n = tf.shape(real_imgs)[0]
         fake_imgs = tf.random.uniform(tf.shape(real_imgs)) * 2 - 1
         out = self.model(tf.concat([real_imgs, fake_imgs], axis=0), training=False)
@@ -283,8 +329,7 @@ def conjunto_de_entrenamiento(imagenes, batch_size: int = BATCH_SIZE, seed: int 
     """``tf.data`` barajado en lotes completos (el EBM compara lotes del mismo tamaño)."""
     imagenes = comprobar_imagenes(imagenes, "imágenes de entrenamiento")
     batch_size = comprobar_entero(batch_size, "batch_size", maximo=100_000)
-    if seed is not None:
-        comprobar_entero(seed, "seed", minimo=0, maximo=2**31 - 1)
+    comprobar_semilla(seed)
     if len(imagenes) < batch_size:
         raise ErrorDeArgumento(f"Hacen falta al menos {batch_size} imágenes para un lote; llegaron {len(imagenes)}.")
     datos = tf.data.Dataset.from_tensor_slices(imagenes)
@@ -338,9 +383,10 @@ def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     perfil = como_perfil(perfil)
     config = configuracion(CONFIGURACIONES, perfil)
     epocas = config.epocas if epocas is None else comprobar_entero(epocas, "epocas", maximo=10_000)
-    semilla = comprobar_entero(semilla, "semilla", minimo=0, maximo=2**31 - 1)
-    guardar_en = config.guardar_en if guardar_en is None else tuple(comprobar_entero(e, "época de guardar_en")
-                                                                    for e in guardar_en)
+    semilla = comprobar_semilla(semilla, "semilla", opcional=False)
+    guardar_en = config.guardar_en if guardar_en is None else comprobar_enteros(guardar_en, "guardar_en",
+                                                                                vacio=True)
+    comprobar_opciones_de_entrenamiento(verbose, callbacks_extra, continuar, tiempo_maximo)
     salida = carpeta_de_salida(salida, "ebm")
 
     keras.utils.set_random_seed(semilla)
@@ -379,9 +425,8 @@ def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: i
 
 
 def _comprobar_red(model) -> None:
-    if not callable(model) or not hasattr(model, "trainable_variables"):
-        raise ErrorDeArgumento(f"'model' debe ser una red de Keras (como build_energy_network()); llegó "
-                               f"{type(model).__name__}.")
+    comprobar_modelo(model, "model", entrada=(IMAGE_SIZE, IMAGE_SIZE, CHANNELS), salida=(1,),
+                     descripcion="una red de Keras como build_energy_network(), de (N, 32, 32, 1) a (N, 1)")
 
 
 pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", entrenar_ebm)

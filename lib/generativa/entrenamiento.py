@@ -34,7 +34,8 @@ from .archivos import (borrar_temporales, carpeta_de_pesos_propios, es_carpeta_i
                        escribir_json, leer_json, verificar_archivo)
 from .errores import EntrenamientoDivergente, ErrorDeArgumento, ErrorDeDatos, ErrorDeEntrenamiento
 from .motor import importar_keras
-from .validacion import comprobar_entero, comprobar_real
+from .validacion import (comprobar_entero, comprobar_enteros, comprobar_funcion, comprobar_opciones_de_entrenamiento,
+                         comprobar_real, comprobar_ruta, comprobar_textos, comprobar_tipo, describir)
 
 keras = importar_keras()
 
@@ -54,7 +55,7 @@ class DetenerSiDiverge(keras.callbacks.Callback):
         super().__init__()
         if isinstance(vigiladas, str):
             vigiladas = (vigiladas,)
-        self.vigiladas = tuple(vigiladas)
+        self.vigiladas = tuple(comprobar_textos(vigiladas, "vigiladas"))
         if not self.vigiladas or not all(isinstance(v, str) and v for v in self.vigiladas):
             raise ErrorDeArgumento(f"'vigiladas' debe ser una lista de nombres de métricas; llegó {vigiladas!r}.")
         self.limite = comprobar_real(limite, "limite", minimo=0, abierto_abajo=True)
@@ -118,12 +119,20 @@ class PuntoDeControl:
     sufijo: str = ".weights.h5"
 
     def nombre(self, epoca: int) -> str:
-        return f"{self.prefijo}_epoca_{epoca:03d}{self.sufijo}"
+        return f"{self.prefijo}_epoca_{comprobar_entero(epoca, 'epoca'):03d}{self.sufijo}"
+
+
+def _puntos(puntos) -> tuple[PuntoDeControl, ...]:
+    if isinstance(puntos, (str, bytes, dict)) or not isinstance(puntos, (list, tuple)):
+        raise ErrorDeArgumento(f"'puntos' debe ser una lista de PuntoDeControl; llegó {describir(puntos)}.")
+    for punto in puntos:
+        comprobar_tipo(punto, "un elemento de puntos", PuntoDeControl, "un PuntoDeControl")
+    return tuple(puntos)
 
 
 def estado_del_respaldo(salida: Path | str) -> dict | None:
     """El estado verificado del respaldo de ``salida`` o ``None`` si no hay respaldo."""
-    carpeta = Path(salida) / CARPETA_RESPALDO
+    carpeta = comprobar_ruta(salida, "salida", carpeta=True) / CARPETA_RESPALDO
     ruta = carpeta / ESTADO
     if not ruta.exists():
         return None
@@ -145,9 +154,11 @@ class Respaldo(keras.callbacks.Callback):
 
     def __init__(self, salida: Path, puntos: Iterable[PuntoDeControl], guardar_en: Iterable[int], estado: dict):
         super().__init__()
-        self.salida, self.carpeta = Path(salida), Path(salida) / CARPETA_RESPALDO
-        self.puntos, self.guardar_en = tuple(puntos), set(guardar_en)
-        self.estado = estado
+        self.salida = comprobar_ruta(salida, "salida", carpeta=True)
+        self.carpeta = self.salida / CARPETA_RESPALDO
+        self.puntos = _puntos(puntos)
+        self.guardar_en = set(comprobar_enteros(guardar_en, "guardar_en", vacio=True))
+        self.estado = comprobar_tipo(estado, "estado", dict, "un diccionario")
 
     def on_train_begin(self, logs=None):
         if self.estado.get("archivo"):
@@ -243,7 +254,20 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
     - ``guardar_en``: épocas con puntos de control; la última completada se guarda siempre.
     """
     comprobar_entero(epocas, "epocas", maximo=100_000)
-    puntos = tuple(puntos)
+    if not all(callable(getattr(modelo, a, None)) for a in ("fit", "save_weights", "load_weights")) or \
+            getattr(modelo, "optimizer", None) is None:
+        raise ErrorDeArgumento(f"'modelo' debe ser un modelo de Keras compilado; llegó {describir(modelo)}.")
+    salida = comprobar_ruta(salida, "salida", carpeta=True)
+    puntos = _puntos(puntos)
+    guardar_en = comprobar_enteros(guardar_en, "guardar_en", vacio=True)
+    config = comprobar_tipo(config, "config", dict, "un diccionario")
+    procedencia_base = comprobar_tipo(procedencia_base, "procedencia_base", dict, "un diccionario")
+    imagenes_por_epoca = comprobar_entero(imagenes_por_epoca, "imagenes_por_epoca", minimo=0, maximo=None)
+    comprobar_tipo(vigilante, "vigilante", DetenerSiDiverge, "un DetenerSiDiverge")
+    comprobar_opciones_de_entrenamiento(verbose, list(callbacks_extra) if isinstance(callbacks_extra, tuple)
+                                        else callbacks_extra, continuar, tiempo_maximo)
+    if cargar_para_continuar is not None:
+        comprobar_funcion(cargar_para_continuar, "cargar_para_continuar")
     salida.mkdir(parents=True, exist_ok=True)
     borrar_temporales(salida)
     borrar_temporales(salida / CARPETA_RESPALDO)

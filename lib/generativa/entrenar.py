@@ -20,8 +20,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errores import ErrorGenerativa
+from .errores import ErrorDeArgumento, ErrorGenerativa
 from .perfiles import PERFILES
+from .validacion import describir
 
 
 def _epocas(texto: str) -> list[int]:
@@ -59,7 +60,15 @@ def analizador() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = analizador().parse_args(argv)
+    """Ejecuta la orden con los argumentos ``argv`` (por defecto, los de la terminal); devuelve el
+    código de salida: 0 si terminó, 2 si los argumentos o el entrenamiento fallaron, 130 si se interrumpió."""
+    if argv is not None and (not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise ErrorDeArgumento(f"'argv' debe ser una lista de textos (como ['ebm', '--epocas', '3']) o None; "
+                               f"llegó {describir(argv)}.")
+    try:
+        args = analizador().parse_args(argv)
+    except SystemExit as e:  # argparse ya explicó el error (o mostró la ayuda) en la terminal
+        return e.code if isinstance(e.code, int) else 2
     try:
         return _ejecutar(args)
     except ErrorGenerativa as e:

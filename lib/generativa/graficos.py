@@ -15,16 +15,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .errores import ErrorDeArgumento
-
-from .validacion import comprobar_entero
+from .validacion import comprobar_array, comprobar_entero, comprobar_opcion, comprobar_real, comprobar_texto, \
+    comprobar_textos, describir
 
 RANGOS = {"[-1,1]": (-1.0, 1.0), "[0,1]": (0.0, 1.0), "[0,255]": (0.0, 255.0)}
 ANCHO_PAGINA = 8.5  # pulgadas de figura que caben a tamaño natural en la columna del libro
+MAXIMO_TAMANO = 20.0  # pulgadas por imagen: más es casi seguro un error (y una figura gigantesca)
+MAXIMO_IMAGENES = 2000  # imágenes en una rejilla o fotogramas en una animación
 
 
 def rango_de(imagenes: np.ndarray) -> str:
     """Deduce el rango de unas imágenes: ``"[-1,1]"``, ``"[0,1]"`` o ``"[0,255]"``."""
-    imagenes = np.asarray(imagenes)
+    imagenes = comprobar_array(imagenes, "imagenes")
     if imagenes.min() < 0:
         return "[-1,1]"
     if imagenes.max() > 1:
@@ -34,11 +36,10 @@ def rango_de(imagenes: np.ndarray) -> str:
 
 def a_unidad(imagenes, rango: str = "auto") -> np.ndarray:
     """Lleva imágenes de ``rango`` a [0, 1] (recortando lo que se salga) para dibujarlas."""
+    comprobar_opcion(rango, "rango", ("auto", *RANGOS))
     x = _comprobar_imagenes(imagenes)
     if rango == "auto":
         rango = rango_de(x)
-    if rango not in RANGOS:
-        raise ErrorDeArgumento(f"'rango' debe ser \"auto\" o uno de {list(RANGOS)}; llegó {rango!r}.")
     bajo, alto = RANGOS[rango]
     return np.clip((x.astype(np.float32) - bajo) / (alto - bajo), 0.0, 1.0)
 
@@ -60,12 +61,13 @@ def rejilla_imagenes(imagenes, columnas: int | None = None, titulo: str | None =
     if columnas is None:
         columnas = min(n, 10)
     columnas = min(comprobar_entero(columnas, "columnas"), n)
-    if subtitulos is not None and len(subtitulos) != n:
+    _comprobar_dibujo(titulo, cmap, tamano)
+    if subtitulos is not None and len(comprobar_textos(subtitulos, "subtitulos")) != n:
         raise ErrorDeArgumento(f"Se esperaban {n} subtítulos, uno por imagen; llegaron {len(subtitulos)}.")
     filas = math.ceil(n / columnas)
-    if etiquetas_filas is not None and len(etiquetas_filas) != filas:
+    if etiquetas_filas is not None and len(comprobar_textos(etiquetas_filas, "etiquetas_filas")) != filas:
         raise ErrorDeArgumento(f"Se esperaban {filas} etiquetas de fila, una por fila; llegaron "
-                         f"{len(etiquetas_filas)}.")
+                               f"{len(etiquetas_filas)}.")
     # Una figura más ancha que la columna de texto (~8,5 pulgadas) se muestra reducida: los
     # textos crecen en la misma proporción para leerse igual que en una figura estrecha.
     escala = max(1.0, tamano * columnas / ANCHO_PAGINA)
@@ -112,9 +114,10 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
     from matplotlib import animation
 
     x = a_unidad(fotogramas, rango)
-    if titulos is not None and len(titulos) != len(x):
+    if titulos is not None and len(comprobar_textos(titulos, "titulos")) != len(x):
         raise ErrorDeArgumento(f"Se esperaban {len(x)} títulos, uno por fotograma; llegaron {len(titulos)}.")
-    comprobar_entero(intervalo_ms, "intervalo_ms")
+    comprobar_entero(intervalo_ms, "intervalo_ms", maximo=60_000)
+    _comprobar_dibujo(None, cmap, tamano)
     fig, eje = plt.subplots(figsize=(tamano, tamano + (0.4 if titulos is not None else 0)))
     eje.axis("off")
     color = x.shape[-1] == 3
@@ -135,16 +138,34 @@ def animar_imagenes(fotogramas, titulos: Sequence[str] | None = None, rango: str
 
 
 def _comprobar_imagenes(imagenes) -> np.ndarray:
-    x = np.asarray(imagenes)
+    """Imágenes que se pueden dibujar: ``(N, alto, ancho[, 1 o 3])`` finitas, con N ≥ 1."""
+    if isinstance(imagenes, np.ndarray):  # la forma se mira antes que el tipo: dice más
+        forma = imagenes.shape
+        if len(forma) == 3:
+            forma = (*forma, 1)
+        if (len(forma) != 4 or forma[-1] not in (1, 3) or forma[0] == 0 or forma[0] > MAXIMO_IMAGENES
+                or 0 in forma):
+            raise ErrorDeArgumento(
+                "Se esperaban imágenes de forma (N, alto, ancho), (N, alto, ancho, 1) o (N, alto, ancho, 3) "
+                f"con N ≥ 1 (y como mucho {MAXIMO_IMAGENES}); llegó la forma {imagenes.shape}."
+            )
+    x = comprobar_array(imagenes, "imagenes")
     if x.ndim == 3:
         x = x[..., np.newaxis]
-    if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] == 0:
+    if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] > MAXIMO_IMAGENES:
         raise ErrorDeArgumento(
             "Se esperaban imágenes de forma (N, alto, ancho), (N, alto, ancho, 1) o (N, alto, ancho, 3) "
-            f"con N ≥ 1; llegó la forma {x.shape}."
+            f"con N ≥ 1 (y como mucho {MAXIMO_IMAGENES}); llegó la forma {x.shape}."
         )
-    if not np.issubdtype(x.dtype, np.number):
-        raise ErrorDeArgumento(f"Se esperaban imágenes numéricas; llegó el tipo {x.dtype}.")
-    if not np.all(np.isfinite(x)):
-        raise ErrorDeArgumento("Las imágenes contienen valores no finitos (NaN o infinito); no se pueden dibujar.")
     return x
+
+
+def _comprobar_dibujo(titulo, cmap, tamano) -> None:
+    """Título (texto o None), mapa de color de matplotlib y lado de cada imagen en pulgadas."""
+    import matplotlib
+
+    comprobar_texto(titulo, "titulo", opcional=True)
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ErrorDeArgumento("'cmap' debe ser el nombre de un mapa de color de matplotlib (como \"gray_r\" o "
+                               f"\"viridis\"); llegó {describir(cmap)}.")
+    comprobar_real(tamano, "tamano", minimo=0, maximo=MAXIMO_TAMANO, abierto_abajo=True)

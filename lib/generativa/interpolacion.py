@@ -14,15 +14,21 @@ import math
 import numpy as np
 
 from .errores import ErrorDeArgumento
+from .validacion import comprobar_array
 
 
-def _comprobar(a, b, t):
-    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+def comprobar_interpolacion(a, b, t):
+    """Los argumentos de una interpolación: ``(a, b, t en columna, si t era un número)``.
+
+    ``a`` y ``b`` son arrays finitos de la misma forma; ``t``, un número o una lista de números en [0, 1].
+    """
+    a, b = comprobar_array(a, "a"), comprobar_array(b, "b")
     if a.shape != b.shape:
         raise ErrorDeArgumento(f"Los dos ruidos deben tener la misma forma; llegaron {a.shape} y {b.shape}.")
-    t = np.asarray(t, np.float32)
-    if t.ndim > 1 or t.size == 0 or not np.all((t >= 0) & (t <= 1)):
-        raise ErrorDeArgumento(f"'t' debe ser un número o una lista de números en [0, 1]; llegó {t!r}.")
+    t = comprobar_array(t, "t", minimo=0.0, maximo=1.0, vacio=True)
+    if t.ndim > 1 or t.size == 0:
+        raise ErrorDeArgumento("'t' debe ser un número o una lista (no vacía) de números en [0, 1]; llegó "
+                               f"la forma {t.shape}.")
     return a, b, np.atleast_1d(t).reshape(-1, *([1] * a.ndim)), t.ndim == 0
 
 
@@ -30,13 +36,13 @@ def spherical_interpolation(a, b, t):
     """``sin(πt/2)·a + cos(πt/2)·b`` para cada t (forma ``(len(t), *a.shape)``;
     sin esa dimensión si t es un número).
     """
-    a, b, tt, escalar = _comprobar(a, b, t)
+    a, b, tt, escalar = comprobar_interpolacion(a, b, t)
     z = np.sin(math.pi * tt / 2) * a + np.cos(math.pi * tt / 2) * b
     return z[0] if escalar else z
 
 
 def linear_interpolation(a, b, t):
     """``t·a + (1 − t)·b`` para cada t, con los mismos extremos que :func:`spherical_interpolation`."""
-    a, b, tt, escalar = _comprobar(a, b, t)
+    a, b, tt, escalar = comprobar_interpolacion(a, b, t)
     z = tt * a + (1 - tt) * b
     return z[0] if escalar else z

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeDescarga
-from .validacion import comprobar_array, comprobar_entero, comprobar_imagenes, comprobar_opcion
+from .validacion import (comprobar_array, comprobar_entero, comprobar_enteros, comprobar_imagenes, comprobar_modelo,
+                         comprobar_opcion, comprobar_ruta, comprobar_semilla, comprobar_textos)
 
 IMAGENES_KID = 500
 PASOS_KID = 20
@@ -110,6 +111,8 @@ def entrenar_extractor_flores(epocas: int = 40, semilla: int = 42, verbose: int 
     keras = _keras()
     layers = keras.layers
     comprobar_entero(epocas, "epocas", maximo=1000)
+    comprobar_semilla(semilla, "semilla", opcional=False)
+    comprobar_opcion(verbose, "verbose", (0, 1, 2, "auto"))
     keras.utils.set_random_seed(semilla)
     flores = cargar_flores(LADO_FLORES)
     entrenamiento, validacion = particion_del_curso(flores)
@@ -185,9 +188,8 @@ def extractor_kid(cual: str = "auto"):
 
 def caracteristicas(extractor, imagenes, batch_size: int = 128) -> np.ndarray:
     """Características ``(n, d)`` de imágenes ``(n, lado, lado, 3)`` en [0, 1]."""
-    if not callable(getattr(extractor, "predict", None)):
-        raise ErrorDeArgumento(f"'extractor' debe ser un modelo de Keras (ver extractor_kid); llegó "
-                               f"{type(extractor).__name__}.")
+    comprobar_modelo(extractor, "extractor", entrada=(None, None, 3),
+                     descripcion="un modelo de Keras de imágenes (N, alto, ancho, 3), como los de extractor_kid")
     imagenes = comprobar_imagenes(imagenes, "imagenes")
     comprobar_entero(batch_size, "batch_size", maximo=100_000)
     return np.asarray(extractor.predict(imagenes, batch_size=batch_size, verbose=0), np.float64)
@@ -210,10 +212,21 @@ def kid_de_modelo(modelo, extractor, num_images: int = IMAGENES_KID, diffusion_s
     (:func:`generativa.difusion.generar_por_lotes`), así que dos modelos se comparan en las
     mismas condiciones.
     """
-    from .difusion import generar_por_lotes
+    from .difusion import DiffusionModel, MAXIMO_PASOS, generar_por_lotes
+    from .validacion import comprobar_tipo
 
+    comprobar_tipo(modelo, "modelo", DiffusionModel, "un DiffusionModel")
+    comprobar_modelo(extractor, "extractor", entrada=(None, None, 3),
+                     descripcion="un modelo de Keras de imágenes (N, alto, ancho, 3), como los de extractor_kid")
+    comprobar_entero(num_images, "num_images", minimo=2, maximo=100_000)
+    comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+    comprobar_semilla(semilla, "semilla", opcional=False)
     if (reales is None) == (caracteristicas_reales is None):
         raise ErrorDeArgumento("Se esperaba exactamente uno de 'reales' (imágenes) o 'caracteristicas_reales'.")
+    if caracteristicas_reales is not None:
+        caracteristicas_reales = _caracteristicas(caracteristicas_reales, "caracteristicas_reales")
+    else:
+        reales = comprobar_imagenes(reales, "reales", lado=modelo.image_size)
     if caracteristicas_reales is None:
         caracteristicas_reales = caracteristicas(extractor, reales)
     generadas = generar_por_lotes(modelo, num_images, diffusion_steps, semilla)
@@ -234,18 +247,31 @@ def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int =
     """
     from .archivos import escribir_json, leer_json
     from .datos import cargar_flores
-    from .difusion import DiffusionModel, cargar_ema, particion_del_curso
+    from .difusion import MAXIMO_PASOS, DiffusionModel, cargar_ema, particion_del_curso
 
-    salida = Path(salida)
+    salida = comprobar_ruta(salida, "salida", carpeta=True)
+    if epocas is not None:
+        epocas = comprobar_enteros(epocas, "epocas", maximo=100_000)
+    comprobar_entero(num_images, "num_images", minimo=2, maximo=100_000)
+    comprobar_entero(diffusion_steps, "diffusion_steps", maximo=MAXIMO_PASOS)
+    comprobar_opcion(cual, "cual", ("auto", "inception", "flores"))
+    semillas = list(comprobar_enteros(semillas, "semillas", minimo=0, maximo=2**31 - 1 - num_images))
+    if isinstance(redes, str):
+        redes = (redes,)
+    redes = tuple(comprobar_opcion(red, "red", ("ema_network", "network"))
+                  for red in comprobar_textos(redes, "redes"))
+    if not redes:
+        raise ErrorDeArgumento("'redes' está vacía: di qué red evaluar (\"ema_network\", \"network\" o las dos).")
     ruta = salida / "procedencia.json"
     procedencia = leer_json(ruta, "registro de procedencia")
-    semillas = [comprobar_entero(s, "semilla", minimo=0) for s in semillas]
-    for red in redes:
-        comprobar_opcion(red, "red", ("ema_network", "network"))
+    lado = procedencia.get("image_size")
+    if isinstance(lado, bool) or not isinstance(lado, int) or not 8 <= lado <= 1024:
+        raise ErrorDeDatos(f"El registro de procedencia {ruta} no dice el tamaño de imagen del modelo "
+                           f"(«image_size»: {lado!r}); ¿es la carpeta de un entrenamiento del modelo de difusión?")
     prefijos = {"ema_network": "ddm_epoca_", "network": "ddm_red_epoca_"}
     guardadas = {red: sorted(int(p.stem.rsplit("_", 1)[1]) for p in salida.glob(f"{prefijos[red]}*.h5"))
                  for red in redes}
-    epocas = guardadas[redes[0]] if epocas is None else sorted(comprobar_entero(e, "epoca") for e in epocas)
+    epocas = guardadas[redes[0]] if epocas is None else sorted(epocas)
     for red in redes:
         faltan = [e for e in epocas if e not in guardadas[red]]
         if faltan:

@@ -43,7 +43,12 @@ def mostrar_codigo(objeto):
 
     if not (inspect.isfunction(objeto) or inspect.isclass(objeto) or inspect.ismethod(objeto)):
         raise ErrorDeArgumento(f"Se esperaba una función o una clase; llegó {type(objeto).__name__}.")
-    return Markdown(f"```python\n{textwrap.dedent(inspect.getsource(objeto))}```")
+    try:
+        codigo = inspect.getsource(objeto)
+    except (OSError, TypeError) as e:  # definida en C o escrita en la consola: no hay archivo que leer
+        raise ErrorDeArgumento(f"Se esperaba una función o una clase escrita en Python en un archivo; no se "
+                               f"encontró el código de {getattr(objeto, '__qualname__', objeto)!r}.") from e
+    return Markdown(f"```python\n{textwrap.dedent(codigo)}```")
 
 
 class NotaPerfil:
@@ -53,7 +58,7 @@ class NotaPerfil:
     """
 
     def __init__(self, perfil: Perfil, cifras: dict[str, Any]):
-        self.perfil, self.cifras = perfil, cifras
+        self.perfil, self.cifras = comprobar_nota(perfil, cifras)
 
     def _lineas(self) -> list[str]:
         return [f"{clave}: {_formatear(valor)}" for clave, valor in self.cifras.items()]
@@ -89,19 +94,46 @@ def nota_perfil(cifras: dict[str, Any] | None = None, perfil: Perfil | None = No
     como argumentos con nombre (``epocas=3``; los ``_`` se leen como espacios).
     Se muestra como un recuadro con el perfil activo (o ``perfil``) y esas cifras.
     """
-    from .perfiles import Perfil, perfil_activo
+    from .perfiles import perfil_activo
 
     if perfil is None:
         perfil = perfil_activo()
-    if not isinstance(perfil, Perfil):
-        raise ErrorDeArgumento(f"Se esperaba un Perfil (o None para el activo); llegó {type(perfil).__name__}.")
     if cifras is not None and not isinstance(cifras, dict):
         raise ErrorDeArgumento(f"Se esperaba un diccionario de cifras; llegó {type(cifras).__name__}.")
     todas = dict(cifras or {})
     todas.update({clave.replace("_", " "): valor for clave, valor in mas_cifras.items()})
-    if not todas:
-        raise ErrorDeArgumento("La nota de perfil necesita al menos una cifra (p. ej. epocas=50).")
     return NotaPerfil(perfil, todas)
+
+
+def comprobar_nota(perfil, cifras) -> tuple:
+    """Un :class:`~generativa.perfiles.Perfil` y un diccionario no vacío de cifras con nombre.
+
+    Cada cifra se escribirá en la página: los números deben ser finitos (un NaN en el recuadro
+    sería un error de otra parte, que conviene ver antes).
+    """
+    import numpy as np
+
+    from .perfiles import Perfil
+
+    if not isinstance(perfil, Perfil):
+        raise ErrorDeArgumento(f"Se esperaba un Perfil (o None para el activo); llegó {type(perfil).__name__}.")
+    if not isinstance(cifras, dict):
+        raise ErrorDeArgumento(f"Se esperaba un diccionario de cifras; llegó {type(cifras).__name__}.")
+    if not cifras:
+        raise ErrorDeArgumento("La nota de perfil necesita al menos una cifra (p. ej. epocas=50).")
+    for clave, valor in cifras.items():
+        if not isinstance(clave, str) or not clave.strip():
+            raise ErrorDeArgumento(f"Cada cifra necesita un nombre (un texto no vacío); llegó {clave!r}.")
+        if isinstance(valor, (bool, str)):
+            continue
+        try:
+            numerica = np.asarray(valor)
+        except (TypeError, ValueError):  # un objeto cualquiera: se escribe con str()
+            continue
+        if numerica.dtype.kind in "fc" and not np.all(np.isfinite(numerica)):
+            raise ErrorDeArgumento(f"La cifra «{clave}» no es un número finito ({valor!r:.60}): revisa de dónde "
+                                   "sale.")
+    return perfil, dict(cifras)
 
 
 def _formatear(valor: Any) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from .errores import ErrorDeArgumento
 
 VARIABLE_PERFIL = "GENERATIVA_PERFIL"
+NOMBRES = ("rapido", "cpu", "completo")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,13 @@ class Perfil:
 
     nombre: str
     descripcion: str
+
+    def __post_init__(self):
+        if not isinstance(self.nombre, str) or self.nombre not in NOMBRES:
+            raise ErrorDeArgumento(f"'nombre' debe ser uno de {', '.join(map(repr, NOMBRES))}; llegó "
+                                   f"{self.nombre!r}.")
+        if not isinstance(self.descripcion, str) or not self.descripcion.strip():
+            raise ErrorDeArgumento(f"'descripcion' debe ser un texto no vacío; llegó {self.descripcion!r}.")
 
     def elegir(self, *, rapido: Any, cpu: Any, completo: Any) -> Any:
         """El valor que corresponde a este perfil (p. ej. el número de épocas)."""
@@ -88,7 +96,14 @@ def configuracion(configuraciones: dict, perfil: Perfil):
     import dataclasses
     import json
 
+    perfil = como_perfil(perfil)
+    if not isinstance(configuraciones, dict) or perfil.nombre not in configuraciones:
+        raise ErrorDeArgumento(f"'configuraciones' debe ser un diccionario con una configuración por perfil "
+                               f"({', '.join(NOMBRES)}); llegó {configuraciones!r:.80}.")
     config = configuraciones[perfil.nombre]
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise ErrorDeArgumento(f"La configuración del perfil «{perfil.nombre}» debe ser una dataclass (como "
+                               f"ConfiguracionDDM); llegó {type(config).__name__}.")
     texto = os.environ.get(VARIABLE_ESCALA, "").strip()
     if not texto:
         return config

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .archivos import PESOS, carpeta_de_pesos_propios, esta_disponible, leer_json, obtener, verificar_archivo
-from .errores import ErrorDeDatos, FaltanPesos
+from .errores import ErrorDeArgumento, ErrorDeDatos, FaltanPesos
 from .pagina import miles
 from .validacion import comprobar_entero
 
@@ -36,6 +36,13 @@ class PesosEntrenados:
         """``modelo``: prefijo de los archivos y de la orden (``ebm``, ``ddm``); ``titulo``: cómo
         se nombra en los mensajes (``del EBM``); ``entrenar(perfil, salida=..., verbose=...)``:
         la función que lo entrena."""
+        for nombre, valor in (("modelo", modelo), ("titulo", titulo), ("sufijo", sufijo)):
+            if not isinstance(valor, str) or not valor:
+                raise ErrorDeArgumento(f"'{nombre}' debe ser un texto no vacío; llegó {valor!r}.")
+        if not modelo.isidentifier():
+            raise ErrorDeArgumento(f"'modelo' debe ser un nombre como 'ebm' o 'ddm'; llegó {modelo!r}.")
+        if not callable(entrenar):
+            raise ErrorDeArgumento(f"'entrenar' debe ser la función que entrena el modelo; llegó {entrenar!r}.")
         self.modelo, self.titulo, self.sufijo, self._entrenar = modelo, titulo, sufijo, entrenar
         self.orden = f"python -m generativa.entrenar {modelo}"
         self._patron = re.compile(rf"^{re.escape(modelo)}_epoca_(\d{{3}}){re.escape(sufijo)}$")
@@ -127,6 +134,9 @@ class PesosEntrenados:
 
         Si faltan archivos del libro (una copia incompleta), lo dice nombrándolos y entrena.
         """
+        from .perfiles import como_perfil
+
+        perfil = como_perfil(perfil)
         if self.epocas() and not (self.origen() == "libro" and self.faltan_del_libro()):
             return self.epocas()
         faltan = self.faltan_del_libro()

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errores import ErrorDeArgumento
 from .motor import importar_keras
-from .validacion import comprobar_entero
+from .validacion import comprobar_entero, comprobar_enteros, comprobar_real, comprobar_tensor
 
 keras = importar_keras()
 layers, ops = keras.layers, keras.ops
@@ -21,6 +21,73 @@ layers, ops = keras.layers, keras.ops
 NOISE_EMBEDDING_SIZE = 32
 WIDTHS = (32, 64, 96, 128)
 BLOCK_DEPTH = 2
+MAXIMO_ANCHO = 4096  # canales de un bloque
+MAXIMA_PROFUNDIDAD = 16  # bloques residuales por nivel
+MAXIMOS_NIVELES = 8  # reducciones a la mitad de la U-Net
+MAXIMA_INCRUSTACION = 4096  # dimensiones de la incrustación sinusoidal
+MAXIMO_LADO = 1024  # píxeles de las imágenes
+
+
+# ------------------------------------------------------------------ comprobaciones
+
+def comprobar_frecuencias(embedding_dims, min_frequency, max_frequency) -> tuple[int, float, float]:
+    """Dimensiones de la incrustación (entero par, 2 a 4.096) y 0 < min_frequency < max_frequency."""
+    embedding_dims = comprobar_entero(embedding_dims, "embedding_dims", minimo=2, maximo=MAXIMA_INCRUSTACION)
+    if embedding_dims % 2:
+        raise ErrorDeArgumento(f"'embedding_dims' debe ser un entero par ≥ 2; llegó {embedding_dims!r}.")
+    minima = comprobar_real(min_frequency, "min_frequency", minimo=0, maximo=1e9, abierto_abajo=True)
+    maxima = comprobar_real(max_frequency, "max_frequency", minimo=0, maximo=1e9, abierto_abajo=True)
+    if not minima < maxima:
+        raise ErrorDeArgumento("Se esperaba 0 < min_frequency < max_frequency; llegaron "
+                               f"{min_frequency!r} y {max_frequency!r}.")
+    return embedding_dims, minima, maxima
+
+
+def comprobar_incrustacion(x, embedding_dims, min_frequency, max_frequency):
+    """``x`` (varianzas de ruido ``(..., 1)``, finitas) como tensor float32, y las frecuencias.
+
+    Dentro de un grafo solo se mira la forma de ``x``, que no tiene valores.
+    """
+    comprobar_frecuencias(embedding_dims, min_frequency, max_frequency)
+    x = comprobar_tensor(x, "x")
+    try:
+        forma = tuple(x.shape)
+    except (TypeError, ValueError):  # un tensor simbólico de dimensiones desconocidas
+        forma = None
+    if forma is not None and (len(forma) == 0 or forma[-1] not in (1, None)):
+        raise ErrorDeArgumento(f"'x' debe tener la forma (..., 1), una varianza por imagen; llegó {forma}.")
+    return x
+
+
+def comprobar_bloque(width, block_depth: int = 1) -> tuple[int, int]:
+    """Un ancho (canales, de 1 a 4.096) y una profundidad (bloques residuales, de 1 a 16)."""
+    return (comprobar_entero(width, "width", maximo=MAXIMO_ANCHO),
+            comprobar_entero(block_depth, "block_depth", maximo=MAXIMA_PROFUNDIDAD))
+
+
+def comprobar_unet(image_size, widths, block_depth, embedding_dims=NOISE_EMBEDDING_SIZE) -> tuple[int, ...]:
+    """Los argumentos de :func:`build_unet`; devuelve ``widths`` como tupla de enteros.
+
+    ``widths``: de 2 a 9 anchos; ``image_size``: hasta 1.024 píxeles y múltiplo de
+    2^(len(widths) − 1), para que cada reducción a la mitad sea exacta.
+    """
+    comprobar_entero(block_depth, "block_depth", maximo=MAXIMA_PROFUNDIDAD)
+    comprobar_frecuencias(embedding_dims, 1.0, 1000.0)
+    if isinstance(widths, (list, tuple, range, np.ndarray)) and len(widths) < 2:
+        raise ErrorDeArgumento(f"'widths' debe tener al menos dos anchos enteros positivos; llegó {widths!r}.")
+    widths = comprobar_enteros(widths, "widths", maximo=MAXIMO_ANCHO)
+    if len(widths) > MAXIMOS_NIVELES + 1:
+        raise ErrorDeArgumento(f"'widths' debe tener como mucho {MAXIMOS_NIVELES + 1} anchos; llegaron "
+                               f"{len(widths)}.")
+    niveles = len(widths) - 1
+    lado = comprobar_entero(image_size, "image_size", minimo=1, maximo=MAXIMO_LADO)
+    if lado < 2**niveles or lado % (2**niveles):
+        raise ErrorDeArgumento(f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay {niveles} reducciones "
+                               f"a la mitad); llegó {image_size!r}.")
+    return widths
+
+
+# ------------------------------------------------------------------ la red
 
 
 def sinusoidal_embedding(
@@ -36,6 +103,7 @@ def sinusoidal_embedding(
     ``min_frequency`` y ``max_frequency``, velocidades angulares 2πf, y
     concatena [sen(2πf·x), cos(2πf·x)].
     """
+    x = comprobar_incrustacion(x, embedding_dims, min_frequency, max_frequency)
     frequencies = ops.exp(
         ops.linspace(
             math.log(min_frequency),
@@ -44,7 +112,6 @@ def sinusoidal_embedding(
         )
     )
     angular_speeds = ops.cast(2.0 * math.pi * frequencies, "float32")
-    x = ops.cast(x, "float32")
     return ops.concatenate(
         [ops.sin(angular_speeds * x), ops.cos(angular_speeds * x)], axis=-1
     )
@@ -57,12 +124,8 @@ class SinusoidalEmbedding(layers.Layer):
     def __init__(self, embedding_dims: int = NOISE_EMBEDDING_SIZE, min_frequency: float = 1.0,
                  max_frequency: float = 1000.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(embedding_dims, bool) or not isinstance(embedding_dims, int) or embedding_dims < 2 \
-                or embedding_dims % 2:
-            raise ErrorDeArgumento(f"'embedding_dims' debe ser un entero par ≥ 2; llegó {embedding_dims!r}.")
-        if not 0 < min_frequency < max_frequency:
-            raise ErrorDeArgumento("Se esperaba 0 < min_frequency < max_frequency; llegaron "
-                             f"{min_frequency!r} y {max_frequency!r}.")
+        embedding_dims, min_frequency, max_frequency = comprobar_frecuencias(embedding_dims, min_frequency,
+                                                                             max_frequency)
         self.embedding_dims, self.min_frequency, self.max_frequency = embedding_dims, min_frequency, max_frequency
 
     def call(self, x):
@@ -80,7 +143,7 @@ def ResidualBlock(width: int):
     """Bloque residual: (Conv 1x1 si cambian los canales) + BN sin parámetros,
     Conv 3x3 swish, Conv 3x3, suma.
     """
-    comprobar_entero(width, "width")
+    comprobar_bloque(width)
 
     def apply(x):
         input_width = x.shape[-1]
@@ -102,8 +165,7 @@ def DownBlock(width: int, block_depth: int):
     """``block_depth`` bloques residuales (cada salida va a ``skips``) y
     AveragePooling2D(2).
     """
-    comprobar_entero(width, "width")
-    comprobar_entero(block_depth, "block_depth")
+    comprobar_bloque(width, block_depth)
 
     def apply(x):
         x, skips = x
@@ -119,8 +181,7 @@ def UpBlock(width: int, block_depth: int):
     """UpSampling2D(2, bilineal) y ``block_depth`` veces: concatenar
     ``skips.pop()`` y bloque residual.
     """
-    comprobar_entero(width, "width")
-    comprobar_entero(block_depth, "block_depth")
+    comprobar_bloque(width, block_depth)
 
     def apply(x):
         x, skips = x
@@ -146,26 +207,7 @@ def build_unet(
     subida) y ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por
     defecto tiene 1.950.627 parámetros entrenables y 2.880 no entrenables.
     """
-    comprobar_entero(block_depth, "block_depth")
-    widths = tuple(widths)
-    if len(widths) < 2 or not all(
-        isinstance(w, (int, np.integer)) and w > 0 for w in widths
-    ):
-        raise ErrorDeArgumento(
-            "'widths' debe tener al menos dos anchos enteros positivos; "
-            f"llegó {widths!r}."
-        )
-    niveles = len(widths) - 1
-    if (
-        isinstance(image_size, bool)
-        or not isinstance(image_size, (int, np.integer))
-        or image_size < 2**niveles
-        or image_size % (2**niveles)
-    ):
-        raise ErrorDeArgumento(
-            f"'image_size' debe ser un múltiplo de {2 ** niveles} (hay "
-            f"{niveles} reducciones a la mitad); llegó {image_size!r}."
-        )
+    widths = comprobar_unet(image_size, widths, block_depth, embedding_dims)
     noisy_images = keras.Input(
         shape=(image_size, image_size, 3), name="noisy_images"
     )
