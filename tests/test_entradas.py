@@ -89,6 +89,7 @@ EXCLUIDAS = {
     "entrenamiento.PuntoDeControl": _CONTENEDOR,
     "difusion.DiffusionModel.call": _HOOKS_DE_KERAS,
     "ebm.EBM.call": _HOOKS_DE_KERAS,
+    "tareas.entrenar.MuestrasPorEpoca.on_epoch_end": _HOOKS_DE_KERAS,
     "unet.SinusoidalEmbedding.call": _HOOKS_DE_KERAS,
     "unet.SinusoidalEmbedding.compute_output_shape": _HOOKS_DE_KERAS,
     "unet.SinusoidalEmbedding.get_config": _HOOKS_DE_KERAS,
@@ -359,6 +360,8 @@ def _casos() -> dict[str, Caso]:
         "archivos.directorios_de_datos": _f("archivos.directorios_de_datos"),
         "archivos.directorio_cache": _f("archivos.directorio_cache"),
         "archivos.carpeta_de_pesos_propios": _f("archivos.carpeta_de_pesos_propios", dict(modelo="ebm")),
+        # fuera de Colab no monta nada: devuelve None después de comprobar sus argumentos
+        "archivos.usar_drive": _f("archivos.usar_drive", dict(subcarpeta="generativa", montaje="/content/drive")),
         "archivos.es_carpeta_incluida": _f("archivos.es_carpeta_incluida", dict(carpeta=P(carpeta))),
         "archivos.esta_disponible": _f("archivos.esta_disponible", dict(nombre="mnist_prueba_etiquetas")),
         "archivos.sha256_de": _f("archivos.sha256_de", dict(ruta=P(archivo_json), bloque=1024)),
@@ -633,6 +636,23 @@ def _casos() -> dict[str, Caso]:
         # tareas: solo se comprueba que lo que no es código del estudiante se rechace con un error claro
         "tareas.fallo": _f("tareas.fallo", dict(que="algo", pista="una pista")),
         "tareas.exito": _f("tareas.exito", dict(que="algo")),
+        # el entrenamiento del código del estudiante (tarea del EBM)
+        "tareas.entrenar.huella": Caso(lambda objeto: _api("tareas.entrenar.huella")(objeto),
+                                       dict(objeto=P(lambda: _api("ebm.generate_samples")))),
+        "tareas.entrenar.en_grafo": _f("tareas.entrenar.en_grafo", dict(generate_samples=P(lambda: _api(
+            "ebm.generate_samples")))),
+        "tareas.entrenar.MuestrasPorEpoca": _f("tareas.entrenar.MuestrasPorEpoca", dict(
+            generar=P(lambda: _api("ebm.generate_samples")), red=P(red_energia),
+            ruido=P(lambda: np.zeros((2, 32, 32, 1), np.float32)), salida=P(lambda: carpeta() / "muestras"),
+            steps=2, step_size=10.0, noise=0.005)),
+        "tareas.entrenar.muestras_guardadas": _f("tareas.entrenar.muestras_guardadas", dict(
+            salida=P(lambda: carpeta() / "muestras"))),
+        "tareas.entrenar.carpeta_de_la_tarea": _f("tareas.entrenar.carpeta_de_la_tarea", dict(
+            tarea="tarea_ebm", perfil="rapido", codigo="0123456789ab")),
+        "tareas.entrenar.entrenar_ebm_del_estudiante": _f("tareas.entrenar.entrenar_ebm_del_estudiante", dict(
+            modelo=P(ebm_pequeno), red=P(red_energia), imagenes=P(lambda: np.zeros((128, 32, 32, 1), np.float32)),
+            epocas=1, salida=P(lambda: carpeta() / "tarea"), semilla=0, pasos_por_epoca=None, callbacks_extra=(),
+            verbose=0), parches=[("generativa.entrenamiento", "entrenar_con_respaldo")]),
         # calificar: se detiene al empezar a ejecutar cuadernos
         "calificar.comprobaciones_de": _f("calificar.comprobaciones_de", dict(tarea="ebm")),
         "calificar.calificar_cuaderno": _f("calificar.calificar_cuaderno", dict(
@@ -863,7 +883,8 @@ def test_cada_caso_da_todos_los_argumentos(nombre):
                   if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     faltan = {p.name for p in parametros} - set(CASOS[nombre].args)
     assert not faltan, f"{nombre}: el caso no da {sorted(faltan)}"
-    acepta_mas = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(objeto).parameters.values())
+    # con *args o **kwargs, el caso puede dar uno de ellos con su propio nombre
+    acepta_mas = any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in inspect.signature(objeto).parameters.values())
     sobran = set(CASOS[nombre].args) - {p.name for p in parametros}
     assert acepta_mas or not sobran, f"{nombre}: el caso da argumentos que no existen: {sorted(sobran)}"
 

@@ -118,6 +118,34 @@ def carpeta_de_pesos_propios(modelo: str) -> Path:
     return base / modelo
 
 
+def usar_drive(subcarpeta: str = "generativa", montaje: str = "/content/drive") -> Path | None:
+    """En Colab, monta tu Google Drive y guarda allí los pesos propios; fuera de Colab, nada.
+
+    Define ``GENERATIVA_PESOS`` como ``<Mi unidad>/<subcarpeta>/pesos``: desde entonces los
+    entrenamientos (los de los capítulos y los de las tareas) escriben y retoman allí, y una
+    desconexión de Colab no borra el progreso. La primera vez, Colab pide permiso para
+    acceder a Drive. Devuelve la carpeta, o ``None`` si no estás en Colab.
+    """
+    comprobar_texto(subcarpeta, "subcarpeta", vacio=False)
+    comprobar_ruta(montaje, "montaje", carpeta=True)
+    if any(parte in ("", ".", "..") for parte in Path(subcarpeta).parts) or Path(subcarpeta).is_absolute():
+        raise ErrorDeArgumento(f"'subcarpeta' debe ser un nombre dentro de tu unidad, como 'generativa'; "
+                               f"llegó {subcarpeta!r}.")
+    try:
+        from google.colab import drive  # solo existe en Colab
+    except ImportError:
+        return None
+    drive.mount(str(montaje))
+    carpeta = Path(montaje) / "MyDrive" / subcarpeta / "pesos"
+    try:
+        carpeta.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ErrorDeDatos(f"No se puede crear {carpeta} en tu Drive: {e.strerror or e}.") from e
+    os.environ[VARIABLE_PESOS] = str(carpeta)
+    print(f"Los pesos propios se guardan en tu Drive: {carpeta}")
+    return carpeta
+
+
 def es_carpeta_incluida(carpeta: Path | str) -> bool:
     """``True`` si ``carpeta`` está dentro de una carpeta de datos incluidos (que no se escribe)."""
     carpeta = _ruta(carpeta, "carpeta").expanduser().resolve()
