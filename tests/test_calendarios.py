@@ -52,7 +52,7 @@ def test_extremos():
 def test_lineal_coincide_con_la_tabla_en_los_pasos():
     tabla = tabla_lineal()
     noise, signal = _np(linear_diffusion_schedule(np.arange(1, 1001) / 1000))
-    # raíces, no ᾱ: el desliz de la transparencia haría fallar esta comprobación
+    # raíces, no ᾱ: el desliz de la diapositiva haría fallar esta comprobación
     assert np.allclose(signal, np.sqrt(tabla.alpha_bars), rtol=1e-4, atol=1e-7)
     assert np.allclose(noise, np.sqrt(1 - tabla.alpha_bars), rtol=1e-4, atol=1e-7)
 

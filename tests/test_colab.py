@@ -54,7 +54,7 @@ def test_el_capitulo_se_instala_solo_y_se_ejecuta(entorno_como_colab, tmp_path):
     python, sitio, entorno = entorno_como_colab
     nb = nbformat.read(CAPITULO, as_version=4)
     primera = next(c for c in nb.cells if c.cell_type == "code")
-    primera.source = re.sub(r'(?m)^URL_REPOSITORIO = ".*"$', f'URL_REPOSITORIO = "file://{RAIZ}"', primera.source)
+    primera.source = re.sub(r'(?m)^URL_REPOSITORIO = ".*"$', f'URL_REPOSITORIO = "file://localhost{RAIZ}"', primera.source)
     primera.source = re.sub(r'(?m)^RAMA = ".*"$', f'RAMA = "{_rama_actual()}"', primera.source)
 
     kernel = tmp_path / "kernels" / "colab"

@@ -173,7 +173,7 @@ def test_pagina(navegador, servidor, ruta):
 
         assert not errores, f"errores de JavaScript en {ruta}: {errores}"
 
-        # 7. Capturas para revisar a ojo, en escritorio y en móvil.
+        # 7. Capturas para revisar a ojo, en escritorio y en celular.
         CAPTURAS.mkdir(parents=True, exist_ok=True)
         nombre = ruta.removesuffix(".html").replace("/", "__")
         pagina.screenshot(path=str(CAPTURAS / f"{nombre}-escritorio.png"), full_page=True)
@@ -246,7 +246,8 @@ def test_cada_figura_generada_tiene_titulo_en_espanol():
     assert not sin_titulo, sin_titulo
 
 
-def test_las_capturas_se_guardan():
+def test_las_capturas_se_guardan(navegador, servidor):
+    # Las mismas condiciones que test_pagina (Chromium, MathJax, el libro): si faltan, las dos se saltan.
     if not PAGINAS:
         _falta("No hay libro construido en _build/html.")
     if not CAPTURAS.is_dir():

@@ -90,7 +90,7 @@ def linear_diffusion_schedule(
 
     En t = n/T coincide con la tabla discreta: signal = √ᾱ_n,
     noise = √(1 − ᾱ_n). Entre dos pasos se interpola log ᾱ linealmente, así que
-    es continua y monótona. (La transparencia del curso devuelve ᾱ y 1 − ᾱ sin
+    es continua y monótona. (La diapositiva del curso devuelve ᾱ y 1 − ᾱ sin
     raíces: es un error.)
     """
     t = comprobar_tiempos(diffusion_times)

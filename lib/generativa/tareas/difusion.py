@@ -11,7 +11,7 @@ Como en la tarea del EBM, se compara lo que hace el código del estudiante con l
 - ``denoise``, EMA y ``train_step``: con una U-Net diminuta de pesos al azar, se graba lo
   que recibe la red, se reconstruyen el ruido y los tiempos y, con SGD, se compara el
   cambio de los pesos con el gradiente de la pérdida del ruido;
-- ``reverse_diffusion``: con 1, 3 y 5 pasos frente a la referencia y a los errores típicos.
+- ``reverse_diffusion``: con 1, 3 y 5 pasos frente a la referencia y a los errores comunes.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def _salidas(valor):
 
 def _residual_curso(width, *, activacion_primera="swish", activacion_segunda=None, residuo_normalizado=False,
                     con_bn=True, suma=True):
-    """El ResidualBlock del curso, con variantes para reconocer errores típicos."""
+    """El ResidualBlock del curso, con variantes para reconocer errores comunes."""
     def apply(x):
         input_width = x.shape[-1]
         residual = x if input_width == width else layers.Conv2D(width, kernel_size=1)(x)
@@ -565,7 +565,7 @@ def comprobar_train_step(clase) -> None:
     """``clase``: subclase de ``DiffusionModel`` con el ``train_step`` del curso.
 
     Con una U-Net diminuta de pesos al azar se da un paso con SGD y se graba lo que recibió la
-    red: de ahí salen las tasas y el ruido sorteados, que deben ser los del curso, y el cambio
+    red: de ahí salen las tasas y el ruido aleatorios, que deben ser los del curso, y el cambio
     de los pesos debe ser −tasa · ∇(error absoluto del ruido). Después, la EMA debe acercarse
     a la red ya actualizada, con todos sus pesos.
     """
@@ -633,7 +633,7 @@ def comprobar_train_step(clase) -> None:
                     "signal_rates · images + noise_rates · noises.")
     if np.ptp(varianzas) < 1e-6:
         raise fallo("Todas las imágenes del lote tienen el mismo tiempo de difusión.",
-                    "sortea un tiempo por imagen: keras.random.uniform(shape=(batch_size, 1, 1, 1)).")
+                    "elige al azar un tiempo por imagen: keras.random.uniform(shape=(batch_size, 1, 1, 1)).")
     senal_min, senal_max = 0.02, 0.95
     if s.min() < senal_min - 1e-4 or s.max() > senal_max + 1e-4:
         raise fallo(f"Las tasas de señal van de {s.min():.3f} a {s.max():.3f}: fuera del calendario "

@@ -30,7 +30,7 @@ LADO = (32, 32, 1)
 # --------------------------------------------------------------------------- la red
 
 def _red_variante(padding=("same",) * 4, ocultas="swish", densa="swish", salida=None, negar=False):
-    """La red del curso con un cambio (para reconocer errores típicos por su comportamiento)."""
+    """La red del curso con un cambio (para reconocer errores comunes por su comportamiento)."""
     entrada = layers.Input(shape=LADO)
     x = entrada
     for i, (filtros, lado) in enumerate(((16, 5), (32, 3), (64, 3), (64, 3))):
@@ -154,7 +154,7 @@ def _red_de_prueba(semilla: int = 3):
 
 def _langevin(model, x, steps, step_size, clip=referencia.GRADIENT_CLIP, *, signo=1.0, recorta_grad=True,
               recorta_tras_paso=True, recorta_tras_ruido=True, solo_al_final=False, grad_fijo=False):
-    """Langevin del curso sin ruido, con variantes para reconocer errores típicos."""
+    """Langevin del curso sin ruido, con variantes para reconocer errores comunes."""
     x = tf.constant(x, tf.float32)
     inicial, pasos = x, []
     fijo = None
@@ -266,7 +266,7 @@ def comprobar_generate_samples(generate_samples) -> None:
                     "suma el ruido dentro del bucle, al empezar cada paso.")
     if np.allclose(incrementos[1:], incrementos[:1], atol=1e-7):
         raise fallo("Todos los pasos suman el mismo ruido: el tensor de ruido se sorteó una vez y se reutiliza.",
-                    "sortea tf.random.normal(...) dentro del bucle, uno nuevo en cada paso.")
+                    "genera tf.random.normal(...) dentro del bucle, uno nuevo en cada paso.")
     if np.allclose(incrementos[:, 1:], incrementos[:, :1], atol=1e-7):
         raise fallo("Todas las imágenes del lote reciben el mismo ruido.",
                     "el ruido tiene la forma de todo el lote: tf.random.normal(tf.shape(inp_imgs), ...).")
