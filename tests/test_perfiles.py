@@ -38,6 +38,9 @@ def test_la_nota_muestra_perfil_y_cifras():
     assert "ejecución reducida" in html
     assert "«cpu»" in repr(nota) and "épocas: 12" in repr(nota)
     assert "ejecución reducida" not in nota_perfil(perfil=PERFILES["completo"], epocas=50)._repr_html_()
+    # con GPU, el recuadro no promete «la configuración del curso» para los pesos que se cargan
+    completo = nota_perfil(perfil=PERFILES["completo"], epocas=50)._repr_html_()
+    assert "exacta" not in completo and "los tuyos si los" in completo
     assert "Perfil de pruebas" in nota_perfil(perfil=PERFILES["rapido"], epocas=1)._repr_html_()
     assert "Perfil de pruebas" not in html
 

@@ -73,6 +73,10 @@ class NotaPerfil:
         if self.perfil.nombre != "completo":
             aviso = ("<p>Es una ejecución reducida: las cifras del curso completo son las del perfil "
                      "<code>completo</code>, que se obtiene al abrir el capítulo en Colab con GPU.</p>")
+        else:
+            aviso = ("<p>Lo que la página <strong>calcula</strong> usa las cantidades del curso. Los pesos que "
+                     "<strong>carga</strong>, si carga alguno, son los que dice la lista: los tuyos si los "
+                     "entrenaste, o los del libro, que indican con qué receta se entrenaron.</p>")
         if self.perfil.nombre == "rapido":
             aviso += ("<p><strong>Perfil de pruebas:</strong> los cálculos son tan cortos que las figuras "
                       "pueden no mostrar lo que describe el texto, que corresponde a los perfiles "

@@ -6,8 +6,8 @@ perfil   dónde                        qué ejecuta
 rapido   pruebas y CI                 unos pocos lotes y pasos: cada capítulo en
                                       bastante menos de un minuto
 cpu      sin GPU (por defecto)        entrenamientos reales pero reducidos;
-                                      prefiere los pesos entrenados incluidos
-completo con GPU (Colab)              la configuración exacta del curso
+                                      los pesos propios o, si no hay, los del libro
+completo con GPU (Colab)              las cantidades del curso en lo que calcula cada página
 ======== ============================ ==========================================
 
 Se elige con la variable de entorno ``GENERATIVA_PERFIL``; si no está definida,
@@ -47,8 +47,9 @@ class Perfil:
 
 PERFILES: dict[str, Perfil] = {
     "rapido": Perfil("rapido", "pruebas y CI: unos pocos lotes y pasos, sin pretender resultados de calidad"),
-    "cpu": Perfil("cpu", "sin GPU: ejecuciones reales pero reducidas, con los pesos entrenados incluidos"),
-    "completo": Perfil("completo", "con GPU: la configuración exacta del curso"),
+    "cpu": Perfil("cpu", "sin GPU: ejecuciones reales pero reducidas; los pesos, los propios o, si no hay, los del libro"),
+    "completo": Perfil("completo", "con GPU: las cantidades del curso (muestras, pasos, lotes, épocas) en lo "
+                                   "que se calcula en esta página"),
 }
 
 
