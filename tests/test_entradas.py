@@ -459,6 +459,8 @@ def _casos() -> dict[str, Caso]:
         "difusion.guardar_ema": _f("difusion.guardar_ema", dict(
             modelo=P(md), ruta=P(lambda: carpeta() / "guardado.h5"), float16=True, red="ema_network"), ejemplos=8),
         "difusion.cargar_ema": _f("difusion.cargar_ema", dict(modelo=P(md), ruta=P(archivo_ema)), ejemplos=8),
+        "difusion.cargar_para_continuar": _f("difusion.cargar_para_continuar", dict(modelo=P(md),
+                                                                                    ruta=P(archivo_ema)), ejemplos=8),
         "difusion.entrenar_ddm": _f("difusion.entrenar_ddm", dict(
             perfil="rapido", epocas=1, salida=P(lambda: carpeta() / "ddm"), semilla=0, guardar_en=None, verbose=0,
             callbacks_extra=(), continuar=False, tiempo_maximo=None, image_size=None, guardar_red=False,

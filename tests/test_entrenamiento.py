@@ -222,3 +222,27 @@ def test_la_escritura_atomica_deja_los_permisos_de_un_archivo_normal(tmp_path):
         assert archivos.leer_json(ruta, "prueba") == {"a": 1}
     finally:
         os.umask(mascara)
+
+
+def test_ddm_continuar_desde_pesos_recupera_tambien_la_red_sin_promediar(tmp_path, diminuto):
+    """Sin respaldo, --continuar carga la EMA en las dos redes y, si se guardó, la red de verdad en la que entrena."""
+    primera = difusion.entrenar_ddm("rapido", epocas=2, salida=tmp_path, verbose=0, guardar_red=True)
+    assert {"ddm_epoca_002.h5", "ddm_red_epoca_002.h5"} <= set(primera["pesos"])
+    modelo = difusion.DiffusionModel(16)
+    modelo.adapt(np.zeros((4, 16, 16, 3), np.float32) + 0.5)
+    difusion.cargar_para_continuar(modelo, tmp_path / "ddm_epoca_002.h5")
+    ema, red = modelo.ema_network.get_weights(), modelo.network.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(ema, red))  # dos redes distintas, como al entrenar
+    solo_ema = difusion.DiffusionModel(16)
+    solo_ema.adapt(np.zeros((4, 16, 16, 3), np.float32) + 0.5)
+    (tmp_path / "ddm_red_epoca_002.h5").rename(tmp_path / "aparte.h5")
+    difusion.cargar_para_continuar(solo_ema, tmp_path / "ddm_epoca_002.h5")
+    for a, b in zip(solo_ema.ema_network.get_weights(), solo_ema.network.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "aparte.h5").rename(tmp_path / "ddm_red_epoca_002.h5")
+
+    # y el entrenamiento continuado lo anota en la procedencia
+    (tmp_path / CARPETA_RESPALDO / "estado.json").unlink()
+    segunda = difusion.entrenar_ddm("rapido", epocas=3, salida=tmp_path, verbose=0, guardar_red=True, continuar=True)
+    tramo = segunda["reanudaciones"][-1]
+    assert tramo["epoca"] == 2 and "ddm_red_epoca_002.h5" in tramo["desde"] and "optimizador" in tramo["desde"]

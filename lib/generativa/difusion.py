@@ -9,6 +9,7 @@ entrena con el error absoluto medio sobre el ruido y actualiza la copia EMA, y
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -414,10 +415,32 @@ def guardar_ema(modelo: DiffusionModel, ruta, float16: bool = True, red: str = "
 
 def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
     """Carga lo guardado con :func:`guardar_ema` en la red EMA *y* en la red que se entrena."""
+    _comprobar_modelo(modelo)
+    _leer_pesos(modelo, comprobar_ruta(ruta), modelo.ema_network)
+    modelo.network.set_weights(modelo.ema_network.get_weights())
+    return modelo
+
+
+def cargar_para_continuar(modelo: DiffusionModel, ruta) -> DiffusionModel:
+    """Para seguir un entrenamiento terminado desde sus pesos guardados (sin respaldo).
+
+    Carga la red EMA de ``ruta`` (``ddm_epoca_NNN.h5``) en las dos redes y, si junto a ella
+    está la red sin promediar de la misma época (``ddm_red_epoca_NNN.h5``, que guarda
+    ``guardar_red=True``), la carga en la red que se entrena: así la EMA sigue promediando
+    la trayectoria de verdad en lugar de empezar desde su propio promedio.
+    """
+    cargar_ema(modelo, ruta)
+    ruta = comprobar_ruta(ruta)
+    red = ruta.with_name(ruta.name.replace("ddm_epoca_", "ddm_red_epoca_", 1))
+    if red != ruta and red.is_file():
+        _leer_pesos(modelo, red, modelo.network)
+    return modelo
+
+
+def _leer_pesos(modelo: DiffusionModel, ruta: Path, destino) -> None:
+    """Lee un archivo de :func:`guardar_ema` en ``destino`` (una de las dos redes) y el normalizador."""
     import h5py
 
-    _comprobar_modelo(modelo)
-    ruta = comprobar_ruta(ruta)
     try:
         with h5py.File(ruta, "r") as f:
             if "image_size" not in f.attrs or "ema_network" not in f or "normalizer" not in f:
@@ -426,8 +449,7 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
             if int(f.attrs["image_size"]) != modelo.image_size:
                 raise ErrorDeArgumento(f"Los pesos de {ruta} son para imágenes de {int(f.attrs['image_size'])} "
                                        f"píxeles y el modelo es de {modelo.image_size}.")
-            for grupo, pesos in (("ema_network", modelo.ema_network.weights),
-                                 ("normalizer", modelo.normalizer.weights)):
+            for grupo, pesos in (("ema_network", destino.weights), ("normalizer", modelo.normalizer.weights)):
                 valores = [f[grupo][k][()] for k in sorted(f[grupo])]
                 if len(valores) != len(pesos) or any(np.shape(v) != tuple(p.shape) for v, p in zip(valores, pesos)):
                     raise ErrorDeDatos(f"{ruta} no corresponde a este modelo: sus pesos de «{grupo}» no tienen las "
@@ -439,8 +461,6 @@ def cargar_ema(modelo: DiffusionModel, ruta) -> DiffusionModel:
     except OSError as e:
         raise ErrorDeDatos(f"No se pudieron leer los pesos {ruta}: {e}") from e
     modelo.normalizer.finalize_state()  # recalcula mean y variance a partir de lo cargado
-    modelo.network.set_weights(modelo.ema_network.get_weights())
-    return modelo
 
 
 def _comprobar_modelo(modelo) -> None:
@@ -532,7 +552,7 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
         procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
         vigilante=DetenerSiDiverge(("n_loss",), limite=1e2, consejo=CONSEJO), validacion=datos_validacion,
         verbose=verbose, callbacks_extra=callbacks_extra, tiempo_maximo=tiempo_maximo, continuar=continuar,
-        cargar_para_continuar=cargar_ema)
+        cargar_para_continuar=cargar_para_continuar)
 
 
 def generar_por_lotes(modelo: DiffusionModel, num_images: int, diffusion_steps: int, semilla: int = 0,

@@ -300,14 +300,18 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
         if nombre is None or cargar_para_continuar is None:
             raise ErrorDeEntrenamiento(f"El entrenamiento de {salida} no guardó los pesos de su última época "
                                        f"({ultima}); no se puede continuar.")
-        ruta = verificar_archivo(salida / nombre, anterior["pesos"][nombre],
-                                 arreglo="Se anotó al guardarlo: el archivo ha cambiado desde entonces.")
+        # todos los puntos de control de esa época, verificados: el cargador puede usar cualquiera
+        de_la_ultima = [p.nombre(ultima) for p in puntos if p.nombre(ultima) in anterior["pesos"]]
+        for archivo in de_la_ultima:
+            verificar_archivo(salida / archivo, anterior["pesos"][archivo],
+                              arreglo="Se anotó al guardarlo: el archivo ha cambiado desde entonces.")
+        ruta = salida / nombre
         cargar_para_continuar(modelo, ruta)
         estado = {**base, "epoca": ultima, "historial": anterior["historial"], "pesos": anterior["pesos"],
                   "duracion_s": anterior.get("duracion_s", 0.0), "imagenes_vistas": anterior.get("imagenes_vistas", 0),
                   "reanudaciones": [*anterior.get("reanudaciones", []),
-                                    {"epoca": ultima, "desde": f"pesos guardados {nombre} (sin el estado del "
-                                                               "optimizador, que empieza de nuevo)"}]}
+                                    {"epoca": ultima, "desde": f"pesos guardados {' y '.join(de_la_ultima)} (sin el "
+                                                               "estado del optimizador, que empieza de nuevo)"}]}
     else:
         estado = base
     estado = {**base, **estado, "imagenes_por_epoca": int(imagenes_por_epoca)}
