@@ -271,8 +271,8 @@ class DiffusionModel(keras.Model):
         return comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
 
     def _ruidosear(self, images):
-        """Normaliza, elige al azar ruido y tiempos uniformes en [0, 1] y mezcla: x_t =
-        s·x_0 + n·ε.
+        """Normaliza, elige al azar ruido y tiempos uniformes en [0, 1] y
+        mezcla: x_t = s·x_0 + n·ε.
         """
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
