@@ -482,7 +482,7 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
 
     Guarda la red EMA y el normalizador (float16, :func:`guardar_ema`) en las épocas
     ``guardar_en`` y en la última; con ``guardar_red``, también la red sin promediar
-    (``ddm_red_epoca_XXX.h5``), para separar el efecto de la EMA en la curva de calidad.
+    (``ddm_red_epoca_NNN.h5``), para separar el efecto de la EMA en la curva de calidad.
     Por defecto escribe en la carpeta de pesos propios
     (:func:`generativa.archivos.carpeta_de_pesos_propios`). Si se interrumpe, la misma
     llamada sigue desde la última época completa (:mod:`generativa.entrenamiento`); con

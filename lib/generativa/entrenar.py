@@ -40,7 +40,7 @@ def analizador() -> argparse.ArgumentParser:
     p_ddm.add_argument("--tiempo-maximo", type=float, help="segundos tras los que parar (al final de una época)")
     p_ddm.add_argument("--image-size", type=int, help="lado de las imágenes (por defecto, el del perfil)")
     p_ddm.add_argument("--guardar-red", action="store_true",
-                       help="guardar también la red sin promediar (ddm_red_epoca_XXX.h5) en las mismas épocas")
+                       help="guardar también la red sin promediar (ddm_red_epoca_NNN.h5) en las mismas épocas")
     p_ddm.add_argument("--kid", type=int, default=0, metavar="N",
                        help="al terminar, KID de cada época guardada con N imágenes generadas (0: no)")
     for p in (p_ebm, p_ddm):

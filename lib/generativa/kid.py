@@ -240,8 +240,8 @@ def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int =
 
     La referencia son las imágenes de validación del curso a la resolución del modelo.
     Con varias ``semillas`` (de ruido) se mide cada punto varias veces, para estimar su
-    dispersión. ``redes`` elige qué se evalúa: la red EMA (``ddm_epoca_XXX.h5``) y, si se
-    guardó, la red sin promediar (``"network"``, ``ddm_red_epoca_XXX.h5``). Lo ya
+    dispersión. ``redes`` elige qué se evalúa: la red EMA (``ddm_epoca_NNN.h5``) y, si se
+    guardó, la red sin promediar (``"network"``, ``ddm_red_epoca_NNN.h5``). Lo ya
     evaluado con la misma configuración no se repite; se guarda tras cada medida, así
     que la evaluación se puede interrumpir y continuar.
     """
