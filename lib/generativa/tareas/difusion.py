@@ -26,7 +26,7 @@ from ..calendarios import offset_cosine_diffusion_schedule
 from ..unet import sinusoidal_embedding
 from . import EPS32, exito, fallo
 from . import _a_numpy as a_numpy, _cerca as cerca, _comprobar_llamable as comprobar_llamable
-from . import _diferencia as diferencia, _ejecutar as ejecutar
+from . import _diferencia as diferencia, _ejecutar as ejecutar, _grabadora as grabadora_de
 
 keras, ops, tf = referencia.keras, referencia.ops, referencia.tf
 layers = keras.layers
@@ -525,18 +525,6 @@ def comprobar_ema(actualizar_ema) -> None:
 
 # --------------------------------------------------------------------------- train_step
 
-class _Grabadora(keras.Model):
-    """Envuelve la red que se entrena: predice igual y guarda lo que recibe en cada llamada."""
-
-    def __init__(self, red):
-        super().__init__()
-        self.red, self.llamadas = red, []
-
-    def call(self, entradas, training=None):
-        self.llamadas.append(([np.asarray(e) for e in entradas], training))
-        return self.red(entradas, training=training)
-
-
 def _mae(a, b):
     return tf.reduce_mean(tf.abs(a - b))
 
@@ -584,7 +572,7 @@ def comprobar_train_step(clase) -> None:
     tasa = 0.1
     modelo.compile(optimizer=keras.optimizers.SGD(learning_rate=tasa), loss=keras.losses.MeanAbsoluteError())
     red = modelo.network
-    modelo.network = grabadora = _Grabadora(red)
+    modelo.network = grabadora = grabadora_de(red)
     red_antes = [w.numpy().copy() for w in red.weights]
     ema_antes = [w.numpy().copy() for w in modelo.ema_network.weights]
     logs = ejecutar(modelo.train_step, "train_step", tf.constant(imagenes),
