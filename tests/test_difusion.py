@@ -44,6 +44,16 @@ def test_denoise_invierte_la_mezcla(imagenes):
     assert np.allclose(np.asarray(pred_img), (s * x0 + n * ruido) / s, atol=1e-5)
 
 
+def test_add_noise_mezcla_con_las_tasas_del_calendario(imagenes):
+    modelo = _modelo(imagenes)
+    limpias, ruido, mezcla, n, s = (np.asarray(v) for v in modelo.add_noise(imagenes[:8]))
+    assert np.allclose(limpias, np.asarray(modelo.normalizer(imagenes[:8])), atol=1e-6)
+    assert np.allclose(mezcla, s * limpias + n * ruido, atol=1e-5)
+    assert n.shape == s.shape == (8, 1, 1, 1) and np.allclose(n**2 + s**2, 1, atol=1e-5)
+    assert np.all((s >= 0.02 - 1e-6) & (s <= 0.95 + 1e-6)) and len(np.unique(s)) == 8  # un tiempo por imagen
+    assert abs(float(ruido.std()) - 1) < 0.05
+
+
 def test_unos_pasos_de_entrenamiento_bajan_la_perdida(imagenes):
     modelo = _modelo(imagenes)
     lote = imagenes[:32]

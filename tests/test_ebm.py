@@ -41,6 +41,21 @@ def test_un_paso_de_langevin_a_mano():
     assert np.all((x1 - x0)[:, w > 0] >= -1e-7)
 
 
+def test_langevin_step_es_el_paso_de_generate_samples():
+    """El paso que muestra el capítulo de entrenamiento es el que repite el bucle compilado."""
+    rng = np.random.default_rng(1)
+    w = rng.normal(0, 0.05, (32, 32, 1))
+    x0 = rng.uniform(-1, 1, (3, 32, 32, 1)).astype(np.float32)
+    red = red_lineal(w)
+    un_paso = ebm.langevin_step(red, x0, step_size=10, noise=0.0).numpy()
+    assert np.allclose(un_paso, generate_samples(red, x0, steps=1, step_size=10, noise=0.0).numpy(), atol=1e-7)
+    assert np.allclose(un_paso, np.clip(x0 + 10 * np.clip(w, -0.03, 0.03), -1, 1), atol=1e-6)
+    # con ruido: las imágenes cambian aunque el gradiente sea nulo, con la desviación pedida
+    nula = red_lineal(np.zeros((32, 32, 1)))
+    cero = np.zeros((64, 32, 32, 1), np.float32)
+    assert abs(float(np.std(ebm.langevin_step(nula, cero, step_size=10, noise=0.05))) - 0.05) < 0.002
+
+
 def test_el_ruido_de_langevin_tiene_la_desviacion_pedida():
     constante = red_lineal(np.zeros((32, 32, 1)))
     x0 = np.zeros((64, 32, 32, 1), np.float32)

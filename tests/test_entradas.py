@@ -449,6 +449,7 @@ def _casos() -> dict[str, Caso]:
         "difusion.DiffusionModel.comprobar_ruido": _m(md, "comprobar_ruido", dict(noise=P(ruido))),
         "difusion.DiffusionModel.comprobar_imagenes": _m(md, "comprobar_imagenes", dict(images=P(flores_aleatorias))),
         "difusion.DiffusionModel.comprobar_lote": _m(md, "comprobar_lote", dict(images=P(flores_aleatorias))),
+        "difusion.DiffusionModel.add_noise": _m(md, "add_noise", dict(images=P(flores_aleatorias))),
         "difusion.DiffusionModel.train_step": _m(md, "train_step", dict(
             images=P(lambda: tf().constant(flores_aleatorias())))),
         "difusion.DiffusionModel.test_step": _m(md, "test_step", dict(
@@ -477,6 +478,8 @@ def _casos() -> dict[str, Caso]:
             model=P(red_energia), inp_imgs=P(digitos), **langevin, return_img_per_step=False)),
         "ebm.generate_samples": _f("ebm.generate_samples", dict(
             model=P(red_energia), inp_imgs=P(digitos), **langevin, return_img_per_step=False)),
+        "ebm.langevin_step": _f("ebm.langevin_step", dict(
+            model=P(red_energia), inp_imgs=P(digitos), step_size=10.0, noise=0.005, gradient_clip=0.03)),
         "ebm.Buffer": _f("ebm.Buffer", dict(model=P(red_energia), batch_size=4, buffer_size=8, fresh_share=0.05,
                                             seed=0)),
         "ebm.Buffer.sample_new_exmps": Caso(lambda **kw: ebm_pequeno().buffer.sample_new_exmps(**kw),

@@ -270,10 +270,12 @@ class DiffusionModel(keras.Model):
         lado = self.image_size
         return comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
 
-    def _ruidosear(self, images):
+    def add_noise(self, images):
         """Normaliza, elige al azar ruido y tiempos uniformes en [0, 1] y
         mezcla: x_t = s·x_0 + n·ε.
         """
+        lado = self.image_size
+        images = comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
         diffusion_times = keras.random.uniform(
@@ -285,7 +287,7 @@ class DiffusionModel(keras.Model):
 
     def train_step(self, images):
         images = self.comprobar_lote(images)
-        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(
+        images, noises, noisy_images, noise_rates, signal_rates = self.add_noise(
             images
         )
         with tf.GradientTape() as tape:
@@ -311,7 +313,7 @@ class DiffusionModel(keras.Model):
 
     def test_step(self, images):
         images = self.comprobar_lote(images)
-        images, noises, noisy_images, noise_rates, signal_rates = self._ruidosear(images)
+        images, noises, noisy_images, noise_rates, signal_rates = self.add_noise(images)
         pred_noises, pred_images = self.denoise(noisy_images, noise_rates, signal_rates, training=False)
         self.noise_loss_tracker.update_state(self.loss(noises, pred_noises))
         self.image_loss_tracker.update_state(self.loss(images, pred_images))

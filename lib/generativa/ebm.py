@@ -19,7 +19,7 @@ from .motor import importar_keras, importar_tensorflow
 from .pesos import PesosEntrenados
 from .validacion import (comprobar_bool, comprobar_entero, comprobar_enteros, comprobar_modelo,
                          comprobar_opciones_de_entrenamiento, comprobar_real, comprobar_semilla, comprobar_tensor,
-                         comprobar_texto)
+                         comprobar_texto, es_simbolico)
 from .validacion import comprobar_imagenes as _comprobar_imagenes
 
 tf = importar_tensorflow()
@@ -96,10 +96,14 @@ def comprobar_hiperparametros(steps, step_size, noise, gradient_clip,
 # ------------------------------------------------------------- Langevin
 
 
-def _paso_langevin(model, inp_imgs, step_size, noise, gradient_clip):
-    """Un paso: ruido, recorte, gradiente de la puntuación (recortado) hacia
-    arriba, recorte.
+def langevin_step(model, inp_imgs, step_size, noise, gradient_clip=GRADIENT_CLIP):
+    """Un paso de Langevin del curso: ruido, recorte, gradiente de la puntuación
+    (recortado) hacia arriba, recorte. Dentro del bucle compilado de
+    :func:`generate_samples` los argumentos ya llegan comprobados.
     """
+    if not es_simbolico(inp_imgs):
+        model, inp_imgs, _, step_size, noise, gradient_clip = comprobar_langevin(
+            model, inp_imgs, 1, step_size, noise, False, gradient_clip)
     inp_imgs = inp_imgs + tf.random.normal(
         tf.shape(inp_imgs), mean=0.0, stddev=noise
     )
@@ -115,7 +119,7 @@ def _paso_langevin(model, inp_imgs, step_size, noise, gradient_clip):
 
 def _langevin(model, inp_imgs, steps, step_size, noise, gradient_clip):
     def cuerpo(i, x):
-        return i + 1, _paso_langevin(model, x, step_size, noise, gradient_clip)
+        return i + 1, langevin_step(model, x, step_size, noise, gradient_clip)
 
     _, inp_imgs = tf.while_loop(lambda i, x: i < steps, cuerpo, (tf.constant(0), inp_imgs))
     return inp_imgs
@@ -123,7 +127,7 @@ def _langevin(model, inp_imgs, steps, step_size, noise, gradient_clip):
 
 def _langevin_con_pasos(model, inp_imgs, steps, step_size, noise, gradient_clip):
     def cuerpo(i, x, pasos):
-        x = _paso_langevin(model, x, step_size, noise, gradient_clip)
+        x = langevin_step(model, x, step_size, noise, gradient_clip)
         return i + 1, x, pasos.write(i, x)
 
     pasos = tf.TensorArray(tf.float32, size=steps)
