@@ -23,7 +23,9 @@ from nbclient import NotebookClient
 
 from conftest import RAIZ
 
-CAPITULO = RAIZ / "chapters" / "00-presentacion.ipynb"
+# La presentación (la primera instalación, desde cero) y el capítulo que une las dos partes
+# (con la biblioteca ya instalada: sus datos y pesos salen del paquete, no del repositorio).
+CAPITULOS = ["00-presentacion.ipynb", "difusion/08-de-la-energia-a-la-difusion.ipynb"]
 
 
 def _rama_actual() -> str:
@@ -50,9 +52,10 @@ def entorno_como_colab(tmp_path_factory):
     return python, sitio, entorno
 
 
-def test_el_capitulo_se_instala_solo_y_se_ejecuta(entorno_como_colab, tmp_path):
+@pytest.mark.parametrize("capitulo", CAPITULOS)
+def test_el_capitulo_se_instala_solo_y_se_ejecuta(entorno_como_colab, tmp_path, capitulo):
     python, sitio, entorno = entorno_como_colab
-    nb = nbformat.read(CAPITULO, as_version=4)
+    nb = nbformat.read(RAIZ / "chapters" / capitulo, as_version=4)
     primera = next(c for c in nb.cells if c.cell_type == "code")
     primera.source = re.sub(r'(?m)^URL_REPOSITORIO = ".*"$', f'URL_REPOSITORIO = "file://localhost{RAIZ}"', primera.source)
     primera.source = re.sub(r'(?m)^RAMA = ".*"$', f'RAMA = "{_rama_actual()}"', primera.source)
@@ -78,4 +81,5 @@ def test_el_capitulo_se_instala_solo_y_se_ejecuta(entorno_como_colab, tmp_path):
     assert (sitio / "generativa" / "_datos" / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
     assert not any(p.name.lower().startswith("tensorflow") for p in sitio.iterdir())
     salidas = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "(10000, 32, 32, 1)" in salidas
+    esperado = {"00-presentacion.ipynb": "(10000, 32, 32, 1)", CAPITULOS[1]: "R² del ruido"}[capitulo]
+    assert esperado in salidas
