@@ -47,11 +47,21 @@ base = {
                         "perdida": "error absoluto medio sobre el ruido", "calendario": "coseno desplazado",
                         "widths": list(d.WIDTHS), "block_depth": d.BLOCK_DEPTH, "xla": True},
 }
+# Lo que ya estaba en el destino no se pierde: los pesos de instantáneas anteriores que siguen
+# ahí con su sha256 (de épocas que la regla de arriba ya no elegiría) y las notas escritas a mano.
+anterior = destino / "procedencia.json"
+anterior = json.loads(anterior.read_text()) if anterior.is_file() else {}
+for nombre, suma in anterior.get("pesos", {}).items():
+    if nombre not in pesos and (destino / nombre).is_file() and sha256_de(destino / nombre) == suma:
+        pesos[nombre] = suma
+pesos = dict(sorted(pesos.items()))
 procedencia = {**base, "config": estado["config"], "epocas": n, "imagenes_vistas": estado["imagenes_vistas"],
                "maquina": describir_maquina(), "duracion_s": estado["duracion_s"],
                "reanudaciones": estado["reanudaciones"], "historial": estado["historial"],
                "metricas_finales": {k: v[-1] for k, v in estado["historial"].items() if v}, "pesos": pesos,
                "en_curso": ("entrenamiento de 50 épocas en curso: esta carpeta es una instantánea tras la época "
                             f"{n}; sigue con --continuar (desde estos pesos) o desde el respaldo completo si existe")}
+if anterior.get("notas"):
+    procedencia["notas"] = anterior["notas"]
 escribir_json(destino / "procedencia.json", procedencia)
 print(f"Época {n}: {len(pesos)} archivos en {destino} ({round(estado['duracion_s'] / 3600, 1)} h de entrenamiento).")
