@@ -275,7 +275,9 @@ class DiffusionModel(keras.Model):
         mezcla: x_t = s·x_0 + n·ε.
         """
         lado = self.image_size
-        images = comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
+        images = comprobar_tensor(
+            images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1
+        )
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
         diffusion_times = keras.random.uniform(

@@ -96,14 +96,18 @@ def comprobar_hiperparametros(steps, step_size, noise, gradient_clip,
 # ------------------------------------------------------------- Langevin
 
 
-def langevin_step(model, inp_imgs, step_size, noise, gradient_clip=GRADIENT_CLIP):
+def langevin_step(
+    model, inp_imgs, step_size, noise, gradient_clip=GRADIENT_CLIP
+):
     """Un paso de Langevin del curso: ruido, recorte, gradiente de la puntuación
     (recortado) hacia arriba, recorte. Dentro del bucle compilado de
     :func:`generate_samples` los argumentos ya llegan comprobados.
     """
     if not es_simbolico(inp_imgs):
-        model, inp_imgs, _, step_size, noise, gradient_clip = comprobar_langevin(
-            model, inp_imgs, 1, step_size, noise, False, gradient_clip)
+        comprobados = comprobar_langevin(
+            model, inp_imgs, 1, step_size, noise, False, gradient_clip
+        )
+        model, inp_imgs, _, step_size, noise, gradient_clip = comprobados
     inp_imgs = inp_imgs + tf.random.normal(
         tf.shape(inp_imgs), mean=0.0, stddev=noise
     )
