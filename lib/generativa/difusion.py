@@ -267,6 +267,10 @@ class DiffusionModel(keras.Model):
         if getattr(self, "optimizer", None) is None or getattr(self, "loss", None) is None:
             raise ErrorDeEntrenamiento("El modelo no está compilado: llama antes a compile(optimizer=..., "
                                        "loss=keras.losses.MeanAbsoluteError()).")
+        return self._tensor_de_flores(images)
+
+    def _tensor_de_flores(self, images):
+        """``images`` como tensor ``(N, image_size, image_size, 3)`` en [0, 1] (en un grafo, solo la forma)."""
         lado = self.image_size
         return comprobar_tensor(images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1)
 
@@ -274,10 +278,7 @@ class DiffusionModel(keras.Model):
         """Normaliza, elige al azar ruido y tiempos uniformes en [0, 1] y
         mezcla: x_t = s·x_0 + n·ε.
         """
-        lado = self.image_size
-        images = comprobar_tensor(
-            images, "images", forma=(None, lado, lado, 3), minimo=0, maximo=1
-        )
+        images = self._tensor_de_flores(images)
         images = self.normalizer(images, training=False)
         noises = keras.random.normal(ops.shape(images))
         diffusion_times = keras.random.uniform(
