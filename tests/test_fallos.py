@@ -3,7 +3,10 @@
 Cada prueba lanza la orden de verdad (un proceso aparte, perfil ``rapido`` a escala mínima con
 ``GENERATIVA_PRUEBA_ESCALA``) y la mata con SIGKILL, sin aviso, una y otra vez:
 
-- en momentos al azar (con semilla), desde fuera del proceso;
+- en momentos al azar (con semilla), desde fuera del proceso: al arrancar, mientras importa y
+  prepara los datos, o durante una época y su guardado. El momento se mide por lo que la orden
+  escribe (su aviso de inicio y cada «Epoch k/N»), no por el reloj, para que una computadora más
+  rápida no termine el trabajo antes de que llegue la muerte;
 - en el peor momento posible, desde dentro: con el archivo temporal de un punto de control,
   del respaldo o de su estado a medio escribir (``GENERATIVA_PRUEBA_MATAR_EN_ESCRITURA``).
 
@@ -20,6 +23,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -37,14 +41,61 @@ MUERTES_AL_AZAR = 6
 MUERTES_EN_ESCRITURA = (1, 2, 3, 5)  # la N-ésima escritura atómica: punto de control, respaldo, estado...
 
 
-def _orden(modelo, salida, tmp_path, matar_en_escritura=None):
+def _orden(modelo, salida, tmp_path, matar_en_escritura=None, salida_estandar=subprocess.DEVNULL):
     entorno = {**os.environ, "GENERATIVA_PERFIL": "rapido", "GENERATIVA_CACHE": str(tmp_path / "cache"),
-               "GENERATIVA_PRUEBA_ESCALA": json.dumps(ESCALAS[modelo]), "PYTHONPATH": str(RAIZ / "lib")}
+               "GENERATIVA_PRUEBA_ESCALA": json.dumps(ESCALAS[modelo]), "PYTHONPATH": str(RAIZ / "lib"),
+               "PYTHONUNBUFFERED": "1"}
     entorno.pop("GENERATIVA_PRUEBA_MATAR_EN_ESCRITURA", None)
     if matar_en_escritura is not None:
         entorno["GENERATIVA_PRUEBA_MATAR_EN_ESCRITURA"] = str(matar_en_escritura)
     return subprocess.Popen([sys.executable, "-m", "generativa.entrenar", modelo, "--salida", str(salida)],
-                            env=entorno, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            env=entorno, stdout=salida_estandar, stderr=subprocess.PIPE, text=True)
+
+
+# Etapas de una ejecución, marcadas por lo que escribe: 0 desde que arranca hasta «Entrenando...»
+# (Python y la biblioteca), 1 hasta el primer «Epoch» (TensorFlow, datos, modelo, reanudación),
+# 2 hasta el segundo «Epoch» o el final (una época entera y su guardado).
+MARCAS = ("Entrenando", "Epoch ")
+ESPERA_MAXIMA_S = 8.0
+
+
+def _etapa(texto):
+    if MARCAS[0] not in texto:
+        return 0
+    return 1 if texto.count(MARCAS[1]) == 0 else 2 if texto.count(MARCAS[1]) == 1 else 3
+
+
+def _matar_en_una_etapa(modelo, salida, tmp_path, azar):
+    """Lanza la orden y la mata con SIGKILL dentro de una etapa elegida al azar: tras entrar en ella
+    espera un tiempo al azar y, si la etapa acaba antes, la mata en cuanto acaba. Así cada muerte
+    cae a lo sumo una época después de la última terminada, en cualquier computadora. Devuelve
+    True si la mató y False si la orden terminó antes (solo puede pasar en la última época)."""
+    objetivo, espera = azar.choice((0, 1, 2)), azar.uniform(0.0, ESPERA_MAXIMA_S)
+    proceso = _orden(modelo, salida, tmp_path, salida_estandar=subprocess.PIPE)
+    leido = []
+    lector = threading.Thread(target=lambda: leido.extend(iter(lambda: proceso.stdout.read(1), "")), daemon=True)
+    lector.start()
+    entrada = None
+    while proceso.poll() is None:
+        etapa = _etapa("".join(leido))
+        if etapa > objetivo:
+            break
+        if etapa == objetivo:
+            entrada = entrada or time.monotonic()
+            if time.monotonic() - entrada >= espera:
+                break
+        time.sleep(0.02)
+    if proceso.poll() is not None:
+        lector.join(timeout=10)
+        assert proceso.returncode == 0, proceso.stderr.read()[-2000:]
+        return False
+    proceso.send_signal(signal.SIGKILL)
+    proceso.wait(timeout=60)
+    lector.join(timeout=10)
+    if proceso.returncode != -signal.SIGKILL:  # terminó justo antes de la señal
+        assert proceso.returncode == 0, proceso.stderr.read()[-2000:]
+        return False
+    return True
 
 
 def _comprobar_final(modelo, salida):
@@ -67,39 +118,34 @@ def _comprobar_final(modelo, salida):
 
 @pytest.mark.parametrize("modelo", ["ebm", "ddm"])
 def test_matar_el_entrenamiento_en_cualquier_momento_no_pierde_nada(modelo, tmp_path):
-    salida = tmp_path / modelo
     azar = random.Random(f"fallos-{modelo}")
-    muertes, terminadas, intentos = 0, 0, 0
     # 1) Muertes en el peor momento: con un temporal a medio escribir, antes de renombrarlo.
+    salida = tmp_path / f"{modelo}-escritura"
+    muertes_escritura = 0
     for n in MUERTES_EN_ESCRITURA:
         proceso = _orden(modelo, salida, tmp_path, matar_en_escritura=n)
         _, error = proceso.communicate(timeout=300)
-        intentos += 1
         if proceso.returncode == -signal.SIGKILL:
-            muertes += 1
+            muertes_escritura += 1
         else:
             assert proceso.returncode == 0, error[-2000:]
-            terminadas += 1
-    # 2) Muertes al azar, desde fuera, mientras importa, entrena o guarda.
-    for _ in range(MUERTES_AL_AZAR):
-        proceso = _orden(modelo, salida, tmp_path)
-        time.sleep(azar.uniform(3.0, 14.0))
-        intentos += 1
-        if proceso.poll() is None:
-            proceso.send_signal(signal.SIGKILL)
-            proceso.wait(timeout=60)
-            muertes += 1
-        else:
-            assert proceso.returncode == 0, proceso.stderr.read()[-2000:]
-            terminadas += 1
-    # 3) La misma orden, sin fallos, termina el trabajo.
-    proceso = _orden(modelo, salida, tmp_path)
-    _, error = proceso.communicate(timeout=300)
-    assert proceso.returncode == 0, error[-2000:]
-    procedencia = _comprobar_final(modelo, salida)
-    assert muertes >= len(MUERTES_EN_ESCRITURA) + MUERTES_AL_AZAR // 2, (muertes, terminadas, intentos)
-    print(f"{modelo}: {intentos} intentos, {muertes} muertes con SIGKILL, {len(procedencia['reanudaciones'])} "
-          "reanudaciones anotadas; todas las épocas y pesos verificados")
+    # 2) Muertes al azar, desde fuera, mientras arranca, importa, entrena o guarda; en otra carpeta,
+    #    que empieza sin ninguna época, para que cada muerte encuentre trabajo pendiente.
+    salida_azar = tmp_path / f"{modelo}-azar"
+    muertes_azar = sum(_matar_en_una_etapa(modelo, salida_azar, tmp_path, azar) for _ in range(MUERTES_AL_AZAR))
+    # 3) La misma orden, sin fallos, termina el trabajo en las dos carpetas.
+    reanudaciones = 0
+    for carpeta in (salida, salida_azar):
+        proceso = _orden(modelo, carpeta, tmp_path)
+        _, error = proceso.communicate(timeout=300)
+        assert proceso.returncode == 0, error[-2000:]
+        reanudaciones += len(_comprobar_final(modelo, carpeta)["reanudaciones"])
+    # Cada muerte al azar cae a lo sumo una época después de la última guardada, así que con cuatro
+    # épocas por hacer las tres primeras ejecuciones mueren en cualquier computadora.
+    assert muertes_escritura == len(MUERTES_EN_ESCRITURA), muertes_escritura
+    assert muertes_azar >= EPOCAS - 1, muertes_azar
+    print(f"{modelo}: {muertes_escritura} muertes a medio escribir y {muertes_azar} de {MUERTES_AL_AZAR} al azar "
+          f"con SIGKILL, {reanudaciones} reanudaciones anotadas; todas las épocas y pesos verificados")
 
 
 def test_la_orden_sin_salida_no_toca_el_repositorio(tmp_path):
