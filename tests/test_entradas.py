@@ -196,6 +196,15 @@ def ebm_pequeno():
 
 
 @functools.cache
+def instantanea_del_bufer() -> Path:
+    from generativa.ebm import guardar_bufer
+
+    ruta = carpeta() / "instantanea.npz"
+    guardar_bufer(ebm_pequeno(), ruta, digitos())
+    return ruta
+
+
+@functools.cache
 def unet_pequena():
     from generativa.unet import build_unet
 
@@ -497,7 +506,11 @@ def _casos() -> dict[str, Caso]:
             imagenes=P(digitos), batch_size=2, seed=0)),
         "ebm.entrenar_ebm": _f("ebm.entrenar_ebm", dict(
             perfil="rapido", epocas=1, salida=P(lambda: carpeta() / "ebm"), semilla=0, guardar_en=None, verbose=0,
-            callbacks_extra=(), continuar=False, tiempo_maximo=None), parches=sin_datos),
+            callbacks_extra=(), continuar=False, tiempo_maximo=None, guardar_bufer_en_cada_punto=False),
+                               parches=sin_datos),
+        "ebm.guardar_bufer": _f("ebm.guardar_bufer", dict(
+            modelo=P(ebm_pequeno), ruta=P(lambda: carpeta() / "bufer.npz"), reales=P(digitos), semilla=0)),
+        "ebm.cargar_bufer": _f("ebm.cargar_bufer", dict(ruta=P(instantanea_del_bufer))),
         "ebm.cargar_red_entrenada": _f("ebm.cargar_red_entrenada", dict(epoca=None), ejemplos=8),
         # entrenamiento (módulo cerrado: ver CONOCIDOS)
         "entrenamiento.DetenerSiDiverge": _f("entrenamiento.DetenerSiDiverge", dict(

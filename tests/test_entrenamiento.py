@@ -69,6 +69,41 @@ def test_ebm_interrumpido_reanuda_con_optimizador_y_bufer(tmp_path, diminuto, re
     assert json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8")) == procedencia
 
 
+def test_ebm_guarda_instantaneas_del_bufer_que_sobreviven_a_un_corte(tmp_path, diminuto):
+    """Con guardar_bufer_en_cada_punto, cada época guardada deja el búfer de ese momento: sus
+    imágenes (las del tensor del búfer, no otras), la puntuación de todas y la de los reales."""
+    capturado = {}
+
+    class Copia(keras.callbacks.Callback):  # el búfer real al final de la época 1, para comparar
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                capturado["examples"] = self.model.buffer.examples.numpy().copy()
+                capturado["count"] = int(self.model.buffer.count.numpy())
+
+    with pytest.raises(KeyboardInterrupt):
+        ebm.entrenar_ebm(RAPIDO, salida=tmp_path, verbose=0, guardar_bufer_en_cada_punto=True,
+                         callbacks_extra=[Copia(), Corte(2)])
+    procedencia = ebm.entrenar_ebm(RAPIDO, salida=tmp_path, verbose=0, guardar_bufer_en_cada_punto=True)
+    _coherente(tmp_path, procedencia, puntos=("ebm",))
+    assert {"ebm_bufer_epoca_001.npz", "ebm_bufer_epoca_003.npz"} <= set(procedencia["pesos"])
+    primera = ebm.cargar_bufer(tmp_path / "ebm_bufer_epoca_001.npz")
+    ultima = ebm.cargar_bufer(tmp_path / "ebm_bufer_epoca_003.npz")
+    assert int(primera["ocupadas"]) == capturado["count"] == 128 + 2 * 128
+    assert int(ultima["ocupadas"]) == 128 + 6 * 128
+    assert primera["imagenes"].shape == (min(ebm.BUFER_GUARDADO, 384), 32, 32, 1)
+    esperadas = np.clip(capturado["examples"][primera["indices"]], -1, 1)
+    np.testing.assert_allclose(primera["imagenes"], esperadas, atol=1 / 127.5 + 1e-6)  # uint8: medio escalón
+    assert primera["puntuaciones"].shape == (384,) and np.isfinite(primera["puntuaciones"]).all()
+    red = ebm.build_energy_network()
+    red.load_weights(tmp_path / "ebm_epoca_001.weights.h5")
+    np.testing.assert_allclose(primera["puntuaciones"],
+                               red.predict(capturado["examples"][:384], verbose=0)[:, 0], rtol=1e-4, atol=1e-5)
+    assert primera["puntuaciones_reales"].shape == (256,)  # los 256 dígitos de la escala diminuta
+    assert "instantaneas_del_bufer" in procedencia
+    with pytest.raises(ErrorDeArgumento, match="no es una instantánea"):
+        ebm.cargar_bufer(tmp_path / "ebm_epoca_001.weights.h5")
+
+
 def test_ebm_seguir_terminado_desde_respaldo_o_desde_pesos(tmp_path, diminuto):
     terminado = ebm.entrenar_ebm(RAPIDO, salida=tmp_path, verbose=0)
     assert ebm.entrenar_ebm(RAPIDO, salida=tmp_path, verbose=0)["historial"] == terminado["historial"]  # nada nuevo

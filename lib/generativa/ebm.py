@@ -18,8 +18,8 @@ from .errores import ErrorDeArgumento, ErrorDeEntrenamiento
 from .motor import importar_keras, importar_tensorflow
 from .pesos import PesosEntrenados
 from .validacion import (comprobar_bool, comprobar_entero, comprobar_enteros, comprobar_modelo,
-                         comprobar_opciones_de_entrenamiento, comprobar_real, comprobar_semilla, comprobar_tensor,
-                         comprobar_texto, es_simbolico)
+                         comprobar_opciones_de_entrenamiento, comprobar_real, comprobar_ruta, comprobar_semilla,
+                         comprobar_tensor, comprobar_texto, comprobar_tipo, es_simbolico)
 from .validacion import comprobar_imagenes as _comprobar_imagenes
 
 tf = importar_tensorflow()
@@ -41,6 +41,8 @@ LEARNING_RATE = 1e-4
 MAXIMO_PASOS = 10_000  # pasos de Langevin por llamada: más es casi seguro un error
 MAXIMO_BUFER = 65_536  # imágenes del búfer (256 MB en float32)
 MAXIMA_PUNTUACION = 1e15  # en valor absoluto: su cuadrado aún cabe en float32
+BUFER_GUARDADO = 128  # imágenes del búfer en cada instantánea de --guardar-bufer
+REALES_DE_REFERENCIA = 512  # dígitos reales que se puntúan en cada instantánea
 
 
 # ------------------------------------------------------------------ la red
@@ -373,9 +375,54 @@ CONSEJO = (
 )
 
 
+def guardar_bufer(modelo, ruta, reales, semilla: int = 0) -> None:
+    """Una instantánea del búfer de ``modelo`` en ``ruta`` (``.npz`` comprimido).
+
+    Guarda ``BUFER_GUARDADO`` imágenes del búfer elegidas al azar (con ``semilla``) en
+    ``uint8``, la puntuación de **todas** sus imágenes y la de los dígitos ``reales`` con la
+    misma red, para comparar en cada época lo que el búfer contiene con los datos.
+    """
+    comprobar_tipo(modelo, "modelo", EBM, "un EBM")
+    ruta = comprobar_ruta(ruta, "ruta")
+    if not ruta.parent.is_dir() or ruta.is_dir():
+        raise ErrorDeArgumento(f"'ruta' debe ser un archivo nuevo en una carpeta que exista; llegó {ruta}.")
+    reales = comprobar_imagenes(reales, "reales")
+    comprobar_semilla(semilla, opcional=False)
+    n = int(modelo.buffer.count.numpy())
+    ejemplos = modelo.buffer.examples.numpy()[:n]
+    puntuaciones = modelo.model.predict(ejemplos, batch_size=512, verbose=0)[:, 0]
+    puntuaciones_reales = modelo.model.predict(reales, batch_size=512, verbose=0)[:, 0]
+    elegidas = np.sort(np.random.default_rng(semilla).choice(n, min(n, BUFER_GUARDADO), replace=False))
+    imagenes = np.round((np.clip(ejemplos[elegidas], -1, 1) + 1) * 127.5).astype(np.uint8)
+    with open(ruta, "wb") as archivo:
+        np.savez_compressed(archivo, imagenes=imagenes, indices=elegidas.astype(np.int32),
+                            puntuaciones=puntuaciones.astype(np.float32),
+                            puntuaciones_reales=puntuaciones_reales.astype(np.float32),
+                            posicion=np.int32(modelo.buffer.position.numpy()), ocupadas=np.int32(n))
+
+
+def cargar_bufer(ruta) -> dict:
+    """Lee una instantánea de :func:`guardar_bufer`: imágenes en [-1, 1] y puntuaciones."""
+    ruta = comprobar_ruta(ruta, "ruta")
+    if not ruta.is_file():
+        raise ErrorDeArgumento(f"No existe la instantánea del búfer {ruta}.")
+    claves = {"imagenes", "indices", "puntuaciones", "puntuaciones_reales", "posicion", "ocupadas"}
+    try:
+        with np.load(ruta) as datos:
+            faltan = claves - set(datos.files)
+            if faltan:
+                raise ErrorDeArgumento(f"{ruta} no es una instantánea del búfer: le faltan {sorted(faltan)}.")
+            leido = {clave: datos[clave] for clave in claves}
+    except (OSError, ValueError, EOFError) as e:
+        raise ErrorDeArgumento(f"{ruta} no es una instantánea del búfer legible (un .npz de guardar_bufer): "
+                               f"{type(e).__name__}.") from e
+    leido["imagenes"] = leido["imagenes"].astype(np.float32) / 127.5 - 1
+    return leido
+
+
 def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
                  verbose: int = 1, callbacks_extra=(), continuar: bool = False,
-                 tiempo_maximo: float | None = None) -> dict:
+                 tiempo_maximo: float | None = None, guardar_bufer_en_cada_punto: bool = False) -> dict:
     """Entrena el EBM del curso con el perfil dado y devuelve (y guarda) su procedencia.
 
     Por defecto escribe en la carpeta de pesos propios
@@ -383,6 +430,8 @@ def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     interrumpe, la misma llamada sigue desde la última época completa, con el optimizador
     y el búfer (:mod:`generativa.entrenamiento`); con ``continuar=True`` sigue un
     entrenamiento terminado (sin respaldo) desde sus últimos pesos hasta ``epocas`` en total.
+    Con ``guardar_bufer_en_cada_punto``, en esas mismas épocas guarda también una instantánea
+    del búfer (``ebm_bufer_epoca_NNN.npz``, :func:`guardar_bufer`).
     """
     from .datos import cargar_mnist
     from .entrenamiento import DetenerSiDiverge, PuntoDeControl, carpeta_de_salida, entrenar_con_respaldo
@@ -395,6 +444,7 @@ def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     guardar_en = config.guardar_en if guardar_en is None else comprobar_enteros(guardar_en, "guardar_en",
                                                                                 vacio=True)
     comprobar_opciones_de_entrenamiento(verbose, callbacks_extra, continuar, tiempo_maximo)
+    comprobar_bool(guardar_bufer_en_cada_punto, "guardar_bufer_en_cada_punto")
     salida = carpeta_de_salida(salida, "ebm")
 
     keras.utils.set_random_seed(semilla)
@@ -421,9 +471,14 @@ def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: i
             "fresh_share": FRESH_SHARE, "optimizador": "Adam", "learning_rate": LEARNING_RATE,
         },
     }
+    puntos = [PuntoDeControl("ebm", lambda m, ruta: m.model.save_weights(ruta))]
+    if guardar_bufer_en_cada_punto:
+        reales = imagenes[:REALES_DE_REFERENCIA]
+        puntos.append(PuntoDeControl("ebm_bufer", lambda m, ruta: guardar_bufer(m, ruta, reales), ".npz"))
+        base["instantaneas_del_bufer"] = (f"{BUFER_GUARDADO} imágenes del búfer al azar y la puntuación de todas, "
+                                         f"con la de los primeros {len(reales)} dígitos de entrenamiento")
     return entrenar_con_respaldo(
-        modelo, datos, salida=salida, epocas=epocas,
-        puntos=[PuntoDeControl("ebm", lambda m, ruta: m.model.save_weights(ruta))], guardar_en=guardar_en,
+        modelo, datos, salida=salida, epocas=epocas, puntos=puntos, guardar_en=guardar_en,
         config={"conjunto": config.conjunto, "imagenes": int(len(imagenes)), "pasos_por_epoca": pasos_por_epoca,
                 "batch_size": BATCH_SIZE, "semilla": semilla},
         procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,

@@ -36,6 +36,8 @@ def analizador() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generativa.entrenar", description="Entrena los modelos del libro.")
     sub = parser.add_subparsers(dest="modelo", required=True)
     p_ebm = sub.add_parser("ebm", help="el modelo basado en energía sobre MNIST")
+    p_ebm.add_argument("--guardar-bufer", action="store_true",
+                       help="guardar también una instantánea del búfer (ebm_bufer_epoca_NNN.npz) en las mismas épocas")
     p_ddm = sub.add_parser("ddm", help="el modelo de difusión sobre las flores")
     p_ddm.add_argument("--tiempo-maximo", type=float, help="segundos tras los que parar (al final de una época)")
     p_ddm.add_argument("--image-size", type=int, help="lado de las imágenes (por defecto, el del perfil)")
@@ -92,7 +94,7 @@ def _ejecutar(args) -> int:
     if args.modelo == "ebm":
         from .ebm import entrenar_ebm
 
-        procedencia = entrenar_ebm(perfil, **comunes)
+        procedencia = entrenar_ebm(perfil, guardar_bufer_en_cada_punto=args.guardar_bufer, **comunes)
     else:
         from .difusion import entrenar_ddm, pesos_entrenados
 
