@@ -1,7 +1,7 @@
 """Registra en ``lib/generativa/registro.json`` los pesos entrenados presentes en ``data/pesos/``.
 
-Cada archivo de pesos (``.weights.h5`` de Keras o ``.h5`` compacto de la red EMA) y cada
-``procedencia.json`` queda en la parte ``"pesos"`` del registro con su ruta, su sha256 y su
+Cada archivo de pesos (``.weights.h5`` de Keras o ``.h5`` compacto de la red EMA), cada
+instantánea del búfer del EBM (``.npz``) y cada ``procedencia.json`` queda en la parte ``"pesos"`` del registro con su ruta, su sha256 y su
 tamaño, para que la biblioteca los verifique antes de usarlos; la parte ``"datos"`` no se
 toca. Uso, tras copiar pesos nuevos a ``data/pesos/``: ``python scripts/registrar_pesos.py``.
 """
@@ -23,13 +23,13 @@ def nombre_de(ruta: Path) -> str:
     ``ebm/procedencia.json`` → ``ebm_procedencia``."""
     if ruta.name == "procedencia.json":
         return f"{ruta.parent.name}_procedencia"
-    return ruta.name.removesuffix(".weights.h5").removesuffix(".h5")
+    return ruta.name.removesuffix(".weights.h5").removesuffix(".h5").removesuffix(".npz")
 
 
 def pesos_presentes() -> dict[str, dict]:
     entradas = {}
     for ruta in sorted(PESOS.rglob("*")):
-        if ruta.is_file() and (ruta.name.endswith(".h5") or ruta.name == "procedencia.json") \
+        if ruta.is_file() and (ruta.name.endswith((".h5", ".npz")) or ruta.name == "procedencia.json") \
                 and not any(parte.startswith(".") for parte in ruta.relative_to(PESOS).parts):
             entradas[nombre_de(ruta)] = {"ruta": ruta.relative_to(RAIZ / "data").as_posix(),
                                          "sha256": hashlib.sha256(ruta.read_bytes()).hexdigest(),

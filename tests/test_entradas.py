@@ -511,6 +511,7 @@ def _casos() -> dict[str, Caso]:
         "ebm.guardar_bufer": _f("ebm.guardar_bufer", dict(
             modelo=P(ebm_pequeno), ruta=P(lambda: carpeta() / "bufer.npz"), reales=P(digitos), semilla=0)),
         "ebm.cargar_bufer": _f("ebm.cargar_bufer", dict(ruta=P(instantanea_del_bufer))),
+        "ebm.bufer_durante_el_entrenamiento": _f("ebm.bufer_durante_el_entrenamiento", dict()),
         "ebm.cargar_red_entrenada": _f("ebm.cargar_red_entrenada", dict(epoca=None), ejemplos=8),
         # entrenamiento (módulo cerrado: ver CONOCIDOS)
         "entrenamiento.DetenerSiDiverge": _f("entrenamiento.DetenerSiDiverge", dict(

@@ -420,6 +420,23 @@ def cargar_bufer(ruta) -> dict:
     return leido
 
 
+def bufer_durante_el_entrenamiento() -> dict:
+    """Las instantáneas del búfer que trae el libro (``data/pesos/ebm_bufer/``), verificadas.
+
+    Devuelve ``{"procedencia": ..., "epocas": {época: instantánea}}``, con cada instantánea
+    como la da :func:`cargar_bufer`. Vienen de un entrenamiento aparte con la configuración
+    del perfil ``cpu``, hecho con ``python -m generativa.entrenar ebm --guardar-bufer``.
+    """
+    from .archivos import PESOS, leer_json, obtener
+
+    nombres = sorted(n for n in PESOS if n.startswith("ebm_bufer_epoca_"))
+    if not nombres:
+        raise ErrorDeArgumento("Esta copia del libro no trae instantáneas del búfer (data/pesos/ebm_bufer/).")
+    procedencia = leer_json(obtener("ebm_bufer_procedencia", descargar_si_falta=False))
+    epocas = {int(n.rsplit("_", 1)[1]): cargar_bufer(obtener(n, descargar_si_falta=False)) for n in nombres}
+    return {"procedencia": procedencia, "epocas": epocas}
+
+
 def entrenar_ebm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
                  verbose: int = 1, callbacks_extra=(), continuar: bool = False,
                  tiempo_maximo: float | None = None, guardar_bufer_en_cada_punto: bool = False) -> dict:
