@@ -1,9 +1,9 @@
 """Registra en ``lib/generativa/registro.json`` los pesos entrenados presentes en ``data/pesos/``.
 
 Cada archivo de pesos (``.weights.h5`` de Keras o ``.h5`` compacto de la red EMA), cada
-instantánea del búfer del EBM (``.npz``) y cada ``procedencia.json`` queda en la parte ``"pesos"`` del registro con su ruta, su sha256 y su
-tamaño, para que la biblioteca los verifique antes de usarlos; la parte ``"datos"`` no se
-toca. Uso, tras copiar pesos nuevos a ``data/pesos/``: ``python scripts/registrar_pesos.py``.
+instantánea del búfer del EBM (``.npz``) y cada ``procedencia.json`` queda en la parte
+``"pesos"`` del registro con su ruta, su sha256 y su tamaño, para que la biblioteca los
+verifique antes de usarlos; la parte ``"datos"`` no se toca. Uso, tras copiar pesos nuevos a ``data/pesos/``: ``python scripts/registrar_pesos.py``.
 """
 
 from __future__ import annotations

@@ -409,13 +409,13 @@ def cargar_bufer(ruta) -> dict:
     claves = {"imagenes", "indices", "puntuaciones", "puntuaciones_reales", "posicion", "ocupadas"}
     try:
         with np.load(ruta) as datos:
-            faltan = claves - set(datos.files)
-            if faltan:
-                raise ErrorDeArgumento(f"{ruta} no es una instantánea del búfer: le faltan {sorted(faltan)}.")
-            leido = {clave: datos[clave] for clave in claves}
+            leido = {clave: datos[clave] for clave in claves & set(datos.files)}
     except (OSError, ValueError, EOFError) as e:
         raise ErrorDeArgumento(f"{ruta} no es una instantánea del búfer legible (un .npz de guardar_bufer): "
                                f"{type(e).__name__}.") from e
+    faltan = claves - set(leido)
+    if faltan:
+        raise ErrorDeArgumento(f"{ruta} no es una instantánea del búfer: le faltan {sorted(faltan)}.")
     leido["imagenes"] = leido["imagenes"].astype(np.float32) / 127.5 - 1
     return leido
 
