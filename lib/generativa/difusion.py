@@ -53,15 +53,22 @@ class DiffusionModel(keras.Model):
     """Modelo de difusión: ``network`` (se entrena), ``ema_network`` (genera) y ``normalizer``."""
 
     def __init__(self, image_size: int = 64, widths=WIDTHS, block_depth: int = BLOCK_DEPTH, ema: float = EMA,
-                 schedule=offset_cosine_diffusion_schedule, **kwargs):
+                 schedule=offset_cosine_diffusion_schedule, precision_mixta: bool = False, **kwargs):
+        # Con precisión mixta, la U-Net calcula en float16 (pesos en float32) y el modelo tiene
+        # la política mixed_float16: compile() envuelve el optimizador en un LossScaleOptimizer,
+        # que train_step usa para escalar la pérdida (los gradientes de float16 no se anulan).
+        precision_mixta = comprobar_bool(precision_mixta, "precision_mixta")
+        if precision_mixta:
+            kwargs.setdefault("dtype", "mixed_float16")
         super().__init__(**kwargs)
+        self.precision_mixta = precision_mixta
         image_size = comprobar_entero(image_size, "image_size", minimo=8, maximo=1024)
         comprobar_real(ema, "ema", minimo=0, maximo=1, abierto_abajo=True, abierto_arriba=True)
         comprobar_funcion(schedule, "schedule", "una función de calendario (como offset_cosine_diffusion_schedule)")
         self.image_size, self.ema, self.schedule = int(image_size), float(ema), schedule
         self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
         self.normalizer.build((None, image_size, image_size, 3))
-        self.network = build_unet(image_size, widths, block_depth)
+        self.network = build_unet(image_size, widths, block_depth, precision_mixta=precision_mixta)
         self.ema_network = keras.models.clone_model(self.network)
         self.ema_network.set_weights(self.network.get_weights())
         # La copia EMA no la mueve el optimizador: fuera de trainable_variables, para que el
@@ -74,6 +81,16 @@ class DiffusionModel(keras.Model):
     @property
     def metrics(self):
         return [self.noise_loss_tracker, self.image_loss_tracker]
+
+    def compile(self, *args, jit_compile="auto", **kwargs):
+        if self.precision_mixta and jit_compile is True:
+            from .perfiles import gpu_disponible
+
+            if not gpu_disponible():
+                raise ErrorDeArgumento(
+                    "En CPU, XLA no compila un modelo en precisión mixta (se niega a mezclar float16 y float32): "
+                    "usa jit_compile=False, o precision_mixta=False para compilar con XLA.")
+        super().compile(*args, jit_compile=jit_compile, **kwargs)
 
     def adapt(self, images, batch_size: int = 256):
         """Adapta el normalizador (media y varianza por canal) a ``images`` en [0, 1]."""
@@ -99,6 +116,7 @@ class DiffusionModel(keras.Model):
         )
         network = self.network if training else self.ema_network
         pred_noises = network([noisy_images, noise_rates**2], training=training)
+        pred_noises = ops.cast(pred_noises, "float32")  # en precisión mixta la red da float16
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
 
@@ -301,7 +319,10 @@ class DiffusionModel(keras.Model):
                 noises, pred_noises
             )  # el curso: error absoluto medio
             image_loss = self.loss(images, pred_images)  # solo como métrica
-        gradients = tape.gradient(noise_loss, self.network.trainable_weights)
+            # En precisión mixta, la pérdida por la escala del LossScaleOptimizer (que
+            # apply_gradients deshace); en float32, la pérdida tal cual.
+            scaled_loss = self.optimizer.scale_loss(noise_loss)
+        gradients = tape.gradient(scaled_loss, self.network.trainable_weights)
         self.optimizer.apply_gradients(
             zip(gradients, self.network.trainable_weights)
         )
@@ -482,7 +503,8 @@ CONSEJO = (
 
 def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
                  verbose: int = 1, callbacks_extra=(), continuar: bool = False, tiempo_maximo: float | None = None,
-                 image_size: int | None = None, guardar_red: bool = False, jit_compile: bool | None = None) -> dict:
+                 image_size: int | None = None, guardar_red: bool = False, jit_compile: bool | None = None,
+                 precision_mixta: bool | None = None) -> dict:
     """Entrena el modelo de difusión del curso sobre las flores y devuelve su procedencia.
 
     Guarda la red EMA y el normalizador (float16, :func:`guardar_ema`) en las épocas
@@ -493,8 +515,11 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     llamada sigue desde la última época completa (:mod:`generativa.entrenamiento`); con
     ``continuar=True`` sigue un entrenamiento terminado hasta ``epocas`` en total. Con
     ``tiempo_maximo`` (segundos) se detiene al final de la primera época que lo supere.
-    ``jit_compile`` compila el paso de entrenamiento con XLA; por defecto, solo en CPU y
-    fuera del perfil ``rapido`` (en la CPU de 2 núcleos del libro, un 12 % más rápido).
+    ``jit_compile`` compila el paso de entrenamiento con XLA; por defecto, fuera del perfil
+    ``rapido`` (en la CPU de 2 núcleos del libro, un 12 % más rápido; en GPU es lo que Keras
+    hace por su cuenta). ``precision_mixta`` entrena la U-Net en float16 con la pérdida
+    escalada (:class:`DiffusionModel`); por defecto, solo con GPU y fuera de ``rapido``, y al
+    reanudar, lo mismo que el entrenamiento que se reanuda.
     """
     from .datos import cargar_flores
     from .entrenamiento import DetenerSiDiverge, PuntoDeControl, carpeta_de_salida, entrenar_con_respaldo
@@ -511,7 +536,11 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     comprobar_bool(guardar_red, "guardar_red")
     if jit_compile is not None:
         comprobar_bool(jit_compile, "jit_compile")
+    if precision_mixta is not None:
+        comprobar_bool(precision_mixta, "precision_mixta")
     salida = carpeta_de_salida(salida, "ddm")
+    if precision_mixta is None:
+        precision_mixta = _precision_por_defecto(salida, perfil, gpu_disponible())
 
     keras.utils.set_random_seed(semilla)
     flores = cargar_flores(image_size)
@@ -524,10 +553,10 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
         datos = datos.take(config.pasos_por_epoca)
     pasos_por_epoca = int(datos.cardinality())
 
-    modelo = DiffusionModel(image_size)
+    modelo = DiffusionModel(image_size, precision_mixta=bool(precision_mixta))
     modelo.adapt(flores.imagenes[entrenamiento])
-    if jit_compile is None:
-        jit_compile = perfil.nombre != "rapido" and not gpu_disponible()
+    if jit_compile is None:  # XLA en CPU no compila la mezcla de float16 y float32
+        jit_compile = perfil.nombre != "rapido" and not (precision_mixta and not gpu_disponible())
     modelo.compile(optimizer=keras.optimizers.AdamW(learning_rate=LEARNING_RATE, weight_decay=WEIGHT_DECAY),
                    loss=keras.losses.MeanAbsoluteError(), jit_compile=bool(jit_compile))
     puntos = [PuntoDeControl("ddm", guardar_ema, ".h5")]
@@ -548,16 +577,30 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
             "weight_decay": WEIGHT_DECAY, "ema": EMA, "calentamiento_ema": "min(ema, (1 + n) / (10 + n))",
             "perdida": "error absoluto medio sobre el ruido", "calendario": "coseno desplazado",
             "widths": list(WIDTHS), "block_depth": BLOCK_DEPTH, "xla": bool(jit_compile),
+            "precision": "mixed_float16 (pérdida escalada)" if precision_mixta else "float32",
         },
     }
+    config = {"image_size": image_size, "imagenes_entrenamiento": int(len(entrenamiento)),
+              "pasos_por_epoca": pasos_por_epoca, "batch_size": BATCH_SIZE, "semilla": semilla,
+              # con precisión mixta el optimizador guardado es otro (LossScaleOptimizer): no se mezclan
+              "precision_mixta": bool(precision_mixta)}
     return entrenar_con_respaldo(
         modelo, datos, salida=salida, epocas=epocas, puntos=puntos, guardar_en=guardar_en,
-        config={"image_size": image_size, "imagenes_entrenamiento": int(len(entrenamiento)),
-                "pasos_por_epoca": pasos_por_epoca, "batch_size": BATCH_SIZE, "semilla": semilla},
-        procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
+        config=config, procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
         vigilante=DetenerSiDiverge(("n_loss",), limite=1e2, consejo=CONSEJO), validacion=datos_validacion,
         verbose=verbose, callbacks_extra=callbacks_extra, tiempo_maximo=tiempo_maximo, continuar=continuar,
         cargar_para_continuar=cargar_para_continuar)
+
+
+def _precision_por_defecto(salida: Path, perfil, hay_gpu: bool) -> bool:
+    """Precisión mixta con GPU fuera de ``rapido``; al reanudar o continuar, la del entrenamiento guardado."""
+    from .entrenamiento import _procedencia_terminada, estado_del_respaldo
+
+    if salida.is_dir():
+        guardado = estado_del_respaldo(salida) or _procedencia_terminada(salida)
+        if guardado is not None and isinstance(guardado.get("config"), dict):
+            return bool(guardado["config"].get("precision_mixta", False))
+    return bool(hay_gpu and perfil.nombre != "rapido")
 
 
 def generar_por_lotes(modelo: DiffusionModel, num_images: int, diffusion_steps: int, semilla: int = 0,

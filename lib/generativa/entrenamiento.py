@@ -358,8 +358,17 @@ def _procedencia_terminada(salida: Path) -> dict | None:
     return procedencia
 
 
+CONFIG_POR_DEFECTO = {"precision_mixta": False}
+
+
 def _comprobar_config(salida: Path, anterior: dict, pedida: dict) -> None:
-    distintas = {k: (anterior.get(k), v) for k, v in pedida.items() if anterior.get(k) != v}
+    # también las claves que solo tiene una de las dos; las que se añadieron después valen lo de
+    # antes de añadirlas (CONFIG_POR_DEFECTO) en los registros antiguos
+    def valor(config, clave):
+        return config.get(clave, CONFIG_POR_DEFECTO.get(clave))
+
+    distintas = {k: (valor(anterior, k), valor(pedida, k)) for k in {**anterior, **pedida}
+                 if valor(anterior, k) != valor(pedida, k)}
     if distintas:
         detalle = "; ".join(f"{k}: era {a!r} y se pidió {b!r}" for k, (a, b) in distintas.items())
         raise ErrorDeEntrenamiento(

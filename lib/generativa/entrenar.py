@@ -43,6 +43,11 @@ def analizador() -> argparse.ArgumentParser:
     p_ddm.add_argument("--image-size", type=int, help="lado de las imágenes (por defecto, el del perfil)")
     p_ddm.add_argument("--guardar-red", action="store_true",
                        help="guardar también la red sin promediar (ddm_red_epoca_NNN.h5) en las mismas épocas")
+    precision = p_ddm.add_mutually_exclusive_group()
+    precision.add_argument("--precision-mixta", dest="precision_mixta", action="store_true", default=None,
+                           help="U-Net en float16 con la pérdida escalada (por defecto, solo con GPU)")
+    precision.add_argument("--float32", dest="precision_mixta", action="store_false",
+                           help="todo en float32, también con GPU")
     p_ddm.add_argument("--kid", type=int, default=0, metavar="N",
                        help="al terminar, KID de cada época guardada con N imágenes generadas (0: no)")
     for p in (p_ebm, p_ddm):
@@ -99,7 +104,7 @@ def _ejecutar(args) -> int:
         from .difusion import entrenar_ddm, pesos_entrenados
 
         procedencia = entrenar_ddm(perfil, tiempo_maximo=args.tiempo_maximo, image_size=args.image_size,
-                                   guardar_red=args.guardar_red, **comunes)
+                                   guardar_red=args.guardar_red, precision_mixta=args.precision_mixta, **comunes)
         if args.kid:
             from .entrenamiento import carpeta_de_salida
             from .kid import evaluar_puntos_de_control

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errores import ErrorDeArgumento
 from .motor import importar_keras
-from .validacion import comprobar_entero, comprobar_enteros, comprobar_real, comprobar_tensor
+from .validacion import comprobar_bool, comprobar_entero, comprobar_enteros, comprobar_real, comprobar_tensor
 
 keras = importar_keras()
 layers, ops = keras.layers, keras.ops
@@ -199,6 +199,7 @@ def build_unet(
     widths=WIDTHS,
     block_depth: int = BLOCK_DEPTH,
     embedding_dims: int = NOISE_EMBEDDING_SIZE,
+    precision_mixta: bool = False,
 ) -> keras.Model:
     """La U-Net del curso: entradas
     ``(imágenes ruidosas, varianzas del ruido)``, salida: ruido predicho.
@@ -206,15 +207,32 @@ def build_unet(
     ``widths[:-1]`` son los anchos de los bloques de bajada (y, al revés, de
     subida) y ``widths[-1]`` el del cuello. Con 64 píxeles y los valores por
     defecto tiene 1.950.627 parámetros entrenables y 2.880 no entrenables.
+
+    Con ``precision_mixta`` las capas calculan en float16 y guardan sus pesos en
+    float32 (la política ``mixed_float16`` de Keras), salvo la incrustación
+    sinusoidal, que sigue en float32: sus ángulos llegan a 2π·1000 y en float16
+    perderían toda la precisión del seno. Los pesos son los mismos en las dos
+    versiones y se cargan en cualquiera.
     """
     widths = comprobar_unet(image_size, widths, block_depth, embedding_dims)
+    if not comprobar_bool(precision_mixta, "precision_mixta"):
+        return _build_unet(image_size, widths, block_depth, embedding_dims)
+    anterior = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        return _build_unet(image_size, widths, block_depth, embedding_dims)
+    finally:
+        keras.config.set_dtype_policy(anterior)
+
+
+def _build_unet(image_size, widths, block_depth, embedding_dims) -> keras.Model:
     noisy_images = keras.Input(
         shape=(image_size, image_size, 3), name="noisy_images"
     )
     x = layers.Conv2D(widths[0], kernel_size=1)(noisy_images)
     noise_variances = keras.Input(shape=(1, 1, 1), name="noise_variances")
     noise_embedding = SinusoidalEmbedding(
-        embedding_dims, name="sinusoidal_embedding"
+        embedding_dims, name="sinusoidal_embedding", dtype="float32"
     )(noise_variances)
     noise_embedding = layers.UpSampling2D(
         size=image_size, interpolation="nearest"
