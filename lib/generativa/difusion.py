@@ -537,7 +537,7 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     if jit_compile is not None:
         comprobar_bool(jit_compile, "jit_compile")
     if precision_mixta is not None:
-        comprobar_bool(precision_mixta, "precision_mixta")
+        precision_mixta = comprobar_bool(precision_mixta, "precision_mixta")
     salida = carpeta_de_salida(salida, "ddm")
     if precision_mixta is None:
         precision_mixta = _precision_por_defecto(salida, perfil, gpu_disponible())
@@ -553,7 +553,7 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
         datos = datos.take(config.pasos_por_epoca)
     pasos_por_epoca = int(datos.cardinality())
 
-    modelo = DiffusionModel(image_size, precision_mixta=bool(precision_mixta))
+    modelo = DiffusionModel(image_size, precision_mixta=precision_mixta)
     modelo.adapt(flores.imagenes[entrenamiento])
     if jit_compile is None:  # XLA en CPU no compila la mezcla de float16 y float32
         jit_compile = perfil.nombre != "rapido" and not (precision_mixta and not gpu_disponible())
@@ -583,7 +583,7 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
     config = {"image_size": image_size, "imagenes_entrenamiento": int(len(entrenamiento)),
               "pasos_por_epoca": pasos_por_epoca, "batch_size": BATCH_SIZE, "semilla": semilla,
               # con precisión mixta el optimizador guardado es otro (LossScaleOptimizer): no se mezclan
-              "precision_mixta": bool(precision_mixta)}
+              "precision_mixta": precision_mixta}
     return entrenar_con_respaldo(
         modelo, datos, salida=salida, epocas=epocas, puntos=puntos, guardar_en=guardar_en,
         config=config, procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
@@ -594,12 +594,12 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
 
 def _precision_por_defecto(salida: Path, perfil, hay_gpu: bool) -> bool:
     """Precisión mixta con GPU fuera de ``rapido``; al reanudar o continuar, la del entrenamiento guardado."""
-    from .entrenamiento import _procedencia_terminada, estado_del_respaldo
+    from .entrenamiento import CONFIG_POR_DEFECTO, _procedencia_terminada, estado_del_respaldo
 
     if salida.is_dir():
         guardado = estado_del_respaldo(salida) or _procedencia_terminada(salida)
         if guardado is not None and isinstance(guardado.get("config"), dict):
-            return bool(guardado["config"].get("precision_mixta", False))
+            return bool(guardado["config"].get("precision_mixta", CONFIG_POR_DEFECTO["precision_mixta"]))
     return bool(hay_gpu and perfil.nombre != "rapido")
 
 
