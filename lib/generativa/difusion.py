@@ -116,7 +116,8 @@ class DiffusionModel(keras.Model):
         )
         network = self.network if training else self.ema_network
         pred_noises = network([noisy_images, noise_rates**2], training=training)
-        pred_noises = ops.cast(pred_noises, "float32")  # en precisión mixta la red da float16
+        # En precisión mixta la red devuelve float16.
+        pred_noises = ops.cast(pred_noises, "float32")
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
 
@@ -319,8 +320,9 @@ class DiffusionModel(keras.Model):
                 noises, pred_noises
             )  # el curso: error absoluto medio
             image_loss = self.loss(images, pred_images)  # solo como métrica
-            # En precisión mixta, la pérdida por la escala del LossScaleOptimizer (que
-            # apply_gradients deshace); en float32, la pérdida tal cual.
+            # En precisión mixta, la pérdida por la escala del
+            # LossScaleOptimizer (apply_gradients la deshace);
+            # en float32, la pérdida tal cual.
             scaled_loss = self.optimizer.scale_loss(noise_loss)
         gradients = tape.gradient(scaled_loss, self.network.trainable_weights)
         self.optimizer.apply_gradients(
@@ -626,10 +628,11 @@ def generar_por_lotes(modelo: DiffusionModel, num_images: int, diffusion_steps: 
 
 # --- Pesos entrenados ----------------------------------------------------------------------
 
-pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", entrenar_ddm)
+pesos_entrenados = PesosEntrenados("ddm", "del modelo de difusión", ".h5", entrenar_ddm, CONFIGURACIONES)
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
+entrenar_en_la_pagina = pesos_entrenados.entrenar_en_la_pagina
 
 
 def cargar_modelo_entrenado(epoca: int | None = None, clase=None, **kwargs) -> DiffusionModel:
