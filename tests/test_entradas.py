@@ -301,6 +301,13 @@ def pesos_ebm():
     return PesosEntrenados("ebm", "del EBM", ".weights.h5", _entrenar_falso)
 
 
+def pesos_ebm_del_curso():
+    from generativa.ebm import CONFIGURACIONES
+    from generativa.pesos import PesosEntrenados
+
+    return PesosEntrenados("ebm", "del EBM", ".weights.h5", _entrenar_falso, CONFIGURACIONES)
+
+
 def _con(fabrica):
     """Llama a la función y, si devuelve un gestor de contexto, entra y sale de él."""
     def llamar(**kwargs):
@@ -599,6 +606,8 @@ def _casos() -> dict[str, Caso]:
                                                                      "procedencia", "describir")},
         "pesos.PesosEntrenados.ruta": _m(pesos_ebm, "ruta", dict(epoca=None)),
         "pesos.PesosEntrenados.cargar_o_entrenar": _m(pesos_ebm, "cargar_o_entrenar", dict(perfil=None, verbose=0)),
+        "pesos.PesosEntrenados.entrenar_en_la_pagina": _m(pesos_ebm_del_curso, "entrenar_en_la_pagina", dict(
+            perfil="completo", entrenar=True, verbose=0)),
         # unet
         "unet.comprobar_frecuencias": _f("unet.comprobar_frecuencias", dict(
             embedding_dims=32, min_frequency=1.0, max_frequency=1000.0)),

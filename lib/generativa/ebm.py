@@ -509,10 +509,11 @@ def _comprobar_red(model) -> None:
                      descripcion="una red de Keras como build_energy_network(), de (N, 32, 32, 1) a (N, 1)")
 
 
-pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", entrenar_ebm)
+pesos_entrenados = PesosEntrenados("ebm", "del EBM", ".weights.h5", entrenar_ebm, CONFIGURACIONES)
 epocas_entrenadas = pesos_entrenados.epocas
 procedencia = pesos_entrenados.procedencia
 cargar_o_entrenar = pesos_entrenados.cargar_o_entrenar
+entrenar_en_la_pagina = pesos_entrenados.entrenar_en_la_pagina
 
 
 def cargar_red_entrenada(epoca: int | None = None) -> keras.Model:

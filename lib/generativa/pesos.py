@@ -11,6 +11,10 @@ La regla, la misma en todos los capítulos:
 3. Si no hay ni unos ni otros, :meth:`PesosEntrenados.cargar_o_entrenar` entrena con el
    perfil activo y guarda el resultado como pesos propios.
 
+En el perfil ``completo`` (con GPU) el capítulo de entrenamiento de cada modelo entrena además
+el del curso en la propia página (:meth:`PesosEntrenados.entrenar_en_la_pagina`), en la
+carpeta de pesos propios: a partir de ahí, todos los capítulos usan esos pesos.
+
 Con ``GENERATIVA_PESOS_DEL_LIBRO=1`` se usan siempre los del libro.
 """
 
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from .archivos import PESOS, carpeta_de_pesos_propios, esta_disponible, leer_json, obtener, verificar_archivo
-from .errores import ErrorDeArgumento, ErrorDeDatos, FaltanPesos
+from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeEntrenamiento, FaltanPesos
 from .pagina import miles
 from .validacion import comprobar_entero
 
@@ -32,10 +36,12 @@ VARIABLE_SOLO_LIBRO = "GENERATIVA_PESOS_DEL_LIBRO"
 class PesosEntrenados:
     """Los puntos de control ``<modelo>_epoca_NNN<sufijo>`` de un modelo y su procedencia."""
 
-    def __init__(self, modelo: str, titulo: str, sufijo: str, entrenar: Callable[..., dict]):
+    def __init__(self, modelo: str, titulo: str, sufijo: str, entrenar: Callable[..., dict],
+                 configuraciones: dict | None = None):
         """``modelo``: prefijo de los archivos y de la orden (``ebm``, ``ddm``); ``titulo``: cómo
         se nombra en los mensajes (``del EBM``); ``entrenar(perfil, salida=..., verbose=...)``:
-        la función que lo entrena."""
+        la función que lo entrena; ``configuraciones``: lo que entrena con cada perfil (las
+        ``CONFIGURACIONES`` del módulo, con ``epocas``)."""
         for nombre, valor in (("modelo", modelo), ("titulo", titulo), ("sufijo", sufijo)):
             if not isinstance(valor, str) or not valor:
                 raise ErrorDeArgumento(f"'{nombre}' debe ser un texto no vacío; llegó {valor!r}.")
@@ -43,7 +49,10 @@ class PesosEntrenados:
             raise ErrorDeArgumento(f"'modelo' debe ser un nombre como 'ebm' o 'ddm'; llegó {modelo!r}.")
         if not callable(entrenar):
             raise ErrorDeArgumento(f"'entrenar' debe ser la función que entrena el modelo; llegó {entrenar!r}.")
+        if configuraciones is not None and not isinstance(configuraciones, dict):
+            raise ErrorDeArgumento(f"'configuraciones' debe ser un diccionario por perfil; llegó {configuraciones!r:.80}.")
         self.modelo, self.titulo, self.sufijo, self._entrenar = modelo, titulo, sufijo, entrenar
+        self._configuraciones = configuraciones
         self.orden = f"python -m generativa.entrenar {modelo}"
         self._patron = re.compile(rf"^{re.escape(modelo)}_epoca_(\d{{3}}){re.escape(sufijo)}$")
 
@@ -147,6 +156,57 @@ class PesosEntrenados:
         if not self.epocas():
             raise ErrorDeDatos(f"El entrenamiento terminó sin dejar pesos {self.titulo} en {self.carpeta_propia}.")
         return self.epocas()
+
+    def entrenar_en_la_pagina(self, perfil=None, entrenar: bool = True, verbose: int = 1) -> str:
+        """En el perfil ``completo``, entrena aquí el modelo del curso y dice qué pasó.
+
+        Entrena con la configuración de ``completo`` en la carpeta de pesos propios (la de
+        ``GENERATIVA_PESOS``, p. ej. en Google Drive, si está definida), guardando sus épocas.
+        Si esa carpeta tiene un entrenamiento interrumpido (su respaldo), lo sigue desde la
+        última época completa; si ya tiene uno terminado con todas las épocas del curso, no
+        repite nada. Con otro perfil, o con ``entrenar=False``, no entrena. Devuelve una frase
+        para el recuadro de la página: qué se hizo aquí.
+        """
+        from .perfiles import como_perfil, configuracion
+        from .validacion import comprobar_bool, comprobar_opcion
+
+        perfil = como_perfil(perfil)
+        entrenar = comprobar_bool(entrenar, "entrenar")
+        comprobar_opcion(verbose, "verbose", (0, 1, 2, "auto"))
+        if perfil.nombre != "completo":
+            return (f"En el perfil «{perfil.nombre}» esta página no entrena el modelo del curso: lo hace en el "
+                    "perfil «completo», con GPU.")
+        if not entrenar:
+            return "Entrenamiento del curso saltado (ENTRENAR_AQUI = False): no se entrenó nada."
+        if self._configuraciones is None:
+            raise ErrorDeArgumento(f"Los pesos {self.titulo} no tienen configuraciones por perfil: no se sabe "
+                                   "qué entrenar.")
+        epocas = configuracion(self._configuraciones, perfil).epocas
+        propia = self._procedencia_propia()
+        if propia is not None and propia.get("perfil") == "completo" and propia.get("epocas", 0) >= epocas:
+            return (f"Tus pesos del perfil «completo» ya tenían sus {propia['epocas']} épocas (carpeta "
+                    f"{self.carpeta_propia}): no se entrenó nada más.")
+        if propia is not None and propia.get("perfil") != "completo":
+            raise ErrorDeEntrenamiento(
+                f"En {self.carpeta_propia} hay un entrenamiento tuyo del perfil «{propia.get('perfil')}», no del "
+                "curso. Muévelo a otra carpeta (o define GENERATIVA_PESOS con otra) para entrenar aquí el del "
+                "curso, o pon ENTRENAR_AQUI = False para usarlo tal cual.")
+        antes = propia["epocas"] if propia is not None else self._epoca_del_respaldo()
+        procedencia = self._entrenar(perfil, salida=self.carpeta_propia, verbose=verbose,
+                                     **({"continuar": True} if propia is not None else {}))
+        if not self.epocas():
+            raise ErrorDeDatos(f"El entrenamiento terminó sin dejar pesos {self.titulo} en {self.carpeta_propia}.")
+        desde = f", seguido desde la época {antes}" if antes else ""
+        return (f"Entrenado aquí: {procedencia['epocas']} épocas del perfil «completo»{desde}; pesos en "
+                f"{self.carpeta_propia}.")
+
+    def _epoca_del_respaldo(self) -> int:
+        from .entrenamiento import estado_del_respaldo
+
+        if not self.carpeta_propia.is_dir():
+            return 0
+        estado = estado_del_respaldo(self.carpeta_propia)
+        return int(estado["epoca"]) if estado else 0
 
     def _sin_pesos(self) -> str:
         faltan = self.faltan_del_libro()
