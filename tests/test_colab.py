@@ -2,10 +2,10 @@
 
 Se crea un entorno virtual nuevo que ve los paquetes del entorno actual
 (TensorFlow, Keras, Jupyter... como los trae Colab) pero no ``generativa``. Se
-ejecutan, en el orden del índice y en el perfil ``rapido``, los ``.ipynb`` de
+ejecutan, por orden de ruta (la presentación primero) y en el perfil ``rapido``, los ``.ipynb`` de
 todos los capítulos, actividades y tareas, con la URL de su celda de instalación
-apuntando a este repositorio (``git+file://``): el primero instala la biblioteca
-(lo confirmado en la rama actual, no los cambios sin confirmar) y los demás la
+apuntando a este repositorio (``git+file://``; si hay cambios sin confirmar, a un clon
+donde están confirmados): el primero instala la biblioteca y los demás la
 encuentran instalada, como en una sesión de Colab que abre un capítulo tras otro.
 Todos comparten la caché (descargas y pesos propios), también como en una sesión.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -42,9 +43,30 @@ ESPERADO = {
 }
 
 
-def _rama_actual() -> str:
-    return subprocess.run(["git", "-C", str(RAIZ), "rev-parse", "--abbrev-ref", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+def _git(*args, cwd=RAIZ) -> str:
+    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _repositorio_a_instalar(base: Path) -> tuple[Path, str]:
+    """El repositorio y la rama que instala la celda: este mismo o, si hay cambios sin confirmar,
+    un clon con ellos confirmados (para probar lo que hay en la carpeta, no solo lo confirmado)."""
+    rama = _git("rev-parse", "--abbrev-ref", "HEAD").strip()
+    modificados = _git("ls-files", "-z", "--modified", "--others", "--exclude-standard").split("\0")
+    borrados = set(_git("ls-files", "-z", "--deleted").split("\0")) - {""}
+    modificados = [m for m in modificados if m and m not in borrados]
+    if not modificados and not borrados:
+        return RAIZ, rama
+    copia = base / "repositorio"
+    subprocess.run(["git", "clone", "-q", "--shared", "--branch", rama, str(RAIZ), str(copia)], check=True)
+    for ruta in modificados:
+        (copia / ruta).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(RAIZ / ruta, copia / ruta)
+    for ruta in borrados:
+        (copia / ruta).unlink(missing_ok=True)
+    _git("add", "-A", cwd=copia)
+    _git("-c", "user.name=pruebas", "-c", "user.email=pruebas@localhost", "commit", "-q", "-m",
+         "cambios sin confirmar", cwd=copia)
+    return copia, rama
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +95,7 @@ def entorno_como_colab(tmp_path_factory):
         '"display_name": "Colab simulado", "language": "python"}' % python)
     entorno.update({"JUPYTER_PATH": str(base / "jupyter"), "GENERATIVA_PERFIL": "rapido", "MPLBACKEND": "Agg",
                     "GENERATIVA_CACHE": str(base / "cache")})
-    return python, sitio, entorno
+    return python, sitio, entorno, *_repositorio_a_instalar(base)
 
 
 def _ejecutar(nb, entorno, carpeta):
@@ -90,11 +112,12 @@ def _ejecutar(nb, entorno, carpeta):
 
 @pytest.mark.parametrize("ipynb", CUADERNOS, ids=lambda p: str(p.relative_to(RAIZ / "chapters")))
 def test_el_cuaderno_se_instala_solo_y_se_ejecuta(entorno_como_colab, tmp_path, ipynb):
-    python, sitio, entorno = entorno_como_colab
+    python, sitio, entorno, repositorio, rama = entorno_como_colab
     nb = nbformat.read(ipynb, as_version=4)
     primera = next(c for c in nb.cells if c.cell_type == "code")
-    primera.source = re.sub(r'(?m)^URL_REPOSITORIO = ".*"$', f'URL_REPOSITORIO = "file://localhost{RAIZ}"', primera.source)
-    primera.source = re.sub(r'(?m)^RAMA = ".*"$', f'RAMA = "{_rama_actual()}"', primera.source)
+    primera.source = re.sub(r'(?m)^URL_REPOSITORIO = ".*"$', f'URL_REPOSITORIO = "file://localhost{repositorio}"',
+                            primera.source)
+    primera.source = re.sub(r'(?m)^RAMA = ".*"$', f'RAMA = "{rama}"', primera.source)
 
     if cuadernos.es_tarea(ipynb):
         codigo = "\n".join(c.source for c in nb.cells if c.cell_type == "code")

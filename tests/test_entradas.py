@@ -600,8 +600,9 @@ def _casos() -> dict[str, Caso]:
         "perfiles.configuracion": _f("perfiles.configuracion", dict(
             configuraciones=P(lambda: _api("ebm.CONFIGURACIONES")), perfil=P(perfil_rapido))),
         # pesos (módulo cerrado: ver CONOCIDOS)
-        "pesos.PesosEntrenados": _f("pesos.PesosEntrenados", dict(modelo="ebm", titulo="del EBM",
-                                                                  sufijo=".weights.h5", entrenar=_entrenar_falso)),
+        "pesos.PesosEntrenados": _f("pesos.PesosEntrenados", dict(
+            modelo="ebm", titulo="del EBM", sufijo=".weights.h5", entrenar=_entrenar_falso,
+            configuraciones=P(lambda: _api("ebm.CONFIGURACIONES")))),
         **{f"pesos.PesosEntrenados.{n}": _m(pesos_ebm, n) for n in ("origen", "epocas", "faltan_del_libro",
                                                                      "procedencia", "describir")},
         "pesos.PesosEntrenados.ruta": _m(pesos_ebm, "ruta", dict(epoca=None)),
