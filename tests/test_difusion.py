@@ -74,6 +74,33 @@ def test_la_actualizacion_ema(imagenes):
         assert np.allclose(e.numpy(), decay * e0 + (1 - decay) * w.numpy(), atol=1e-6)
 
 
+def test_la_llamada_compilada_de_la_ema_sigue_a_sus_pesos(imagenes):
+    """Al generar, denoise usa la EMA en un grafo: da lo mismo que la red en modo inmediato, con
+    cualquier tamaño de lote, y sigue a los pesos cuando el entrenamiento o una carga los cambian."""
+    modelo = _modelo(imagenes)
+    rng = np.random.default_rng(3)
+
+    def comparar(n):
+        x = rng.standard_normal((n, 16, 16, 3)).astype(np.float32)
+        v = rng.uniform(0.05, 0.95, (n, 1, 1, 1)).astype(np.float32)
+        inmediato = np.asarray(modelo.ema_network([x, v], training=False))
+        assert np.allclose(np.asarray(modelo.llamada_ema(x, v)), inmediato, atol=1e-5)
+        return inmediato
+
+    antes = comparar(4)
+    modelo.fit(imagenes[:32], batch_size=32, epochs=1, verbose=0)
+    despues = comparar(4)
+    assert not np.allclose(antes, despues)  # el grafo no congeló los pesos de antes del paso
+    for n in (1, 7, 3):
+        comparar(n)
+    otro = _modelo(imagenes)
+    otro.llamada_ema(*[np.zeros((2, 16, 16, 3), np.float32), np.full((2, 1, 1, 1), 0.5, np.float32)])
+    otro.ema_network.set_weights(modelo.ema_network.get_weights())
+    x = rng.standard_normal((2, 16, 16, 3)).astype(np.float32)
+    v = np.full((2, 1, 1, 1), 0.5, np.float32)
+    assert np.allclose(np.asarray(otro.llamada_ema(x, v)), np.asarray(modelo.ema_network([x, v])), atol=1e-5)
+
+
 def test_el_calentamiento_de_la_ema():
     valores = [float(decaimiento_ema(n)) for n in (0, 10, 1000, 10**5)]
     assert valores[0] == pytest.approx(0.1) and valores[1] == pytest.approx(11 / 20)

@@ -37,7 +37,7 @@ ESCALAS = {
     "ddm": {"epocas": EPOCAS, "imagenes": 128, "pasos_por_epoca": 2, "image_size": 16, "guardar_en": [1, 2, 3, 4]},
 }
 SUFIJOS = {"ebm": ".weights.h5", "ddm": ".h5"}
-MUERTES_AL_AZAR = 6
+MUERTES_AL_AZAR = 4  # con cuatro épocas por hacer, las tres primeras mueren siempre (ver abajo)
 MUERTES_EN_ESCRITURA = (1, 2, 3, 5)  # la N-ésima escritura atómica: punto de control, respaldo, estado...
 
 

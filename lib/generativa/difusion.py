@@ -114,12 +114,26 @@ class DiffusionModel(keras.Model):
         noisy_images, noise_rates, signal_rates = self.comprobar_denoise(
             noisy_images, noise_rates, signal_rates, training
         )
-        network = self.network if training else self.ema_network
-        pred_noises = network([noisy_images, noise_rates**2], training=training)
+        if training:
+            pred_noises = self.network([noisy_images, noise_rates**2], training=True)
+        else:  # genera la EMA, en un grafo compilado (en CPU, un 20 % más rápido)
+            pred_noises = self.llamada_ema(noisy_images, noise_rates**2)
         # En precisión mixta la red devuelve float16.
         pred_noises = ops.cast(pred_noises, "float32")
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
+
+    def llamada_ema(self, noisy_images, noise_variances):
+        """``ema_network`` en modo inferencia, como ``tf.function``: fuera de un grafo, cada
+        pasada de la U-Net en modo inmediato cuesta un 20 % más en la CPU del libro. Se traza
+        una vez por modelo (y de nuevo si cambia el tamaño del lote, con una forma general)."""
+        if not tf.executing_eagerly():  # ya dentro de un grafo (test_step)
+            return self.ema_network([noisy_images, noise_variances], training=False)
+        if getattr(self, "_llamada_ema", None) is None:
+            red = self.ema_network
+            funcion = tf.function(lambda x, v: red([x, v], training=False), reduce_retracing=True)
+            object.__setattr__(self, "_llamada_ema", funcion)  # fuera del rastreo de Keras
+        return self._llamada_ema(noisy_images, noise_variances)
 
     def call(self, inputs, training=False):
         noisy_images, noise_rates, signal_rates = inputs
