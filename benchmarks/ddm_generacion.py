@@ -2,7 +2,7 @@
 
 Compara, en el mismo proceso, con los mismos pesos (los del libro) y el mismo ruido, dos
 copias de ``DiffusionModel``: la de la biblioteca, cuyo ``denoise`` llama a la EMA a través
-de ``llamada_ema`` (un ``tf.function``), y otra idéntica salvo que llama a la red en modo
+de ``_ema_compilada`` (un ``tf.function``), y otra idéntica salvo que llama a la red en modo
 inmediato, como el ejemplo de keras.io y el cuaderno del curso. Las medidas se alternan y se
 descarta la primera de cada una (la traza del grafo, que se paga una vez por modelo).
 Comprueba que las dos generan lo mismo e imprime segundos por llamada y el cociente. Uso:
@@ -31,7 +31,7 @@ def main() -> None:
     compilado = difusion.cargar_modelo_entrenado()
     inmediato = difusion.cargar_modelo_entrenado()
     # La misma clase y los mismos pesos; solo cambia cómo se llama a la EMA.
-    object.__setattr__(inmediato, "llamada_ema",
+    object.__setattr__(inmediato, "_ema_compilada",
                        lambda x, v: inmediato.ema_network([x, v], training=False))
     lado = compilado.image_size
     ruido = np.random.default_rng(0).standard_normal((args.imagenes, lado, lado, 3)).astype("float32")

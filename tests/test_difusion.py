@@ -84,7 +84,7 @@ def test_la_llamada_compilada_de_la_ema_sigue_a_sus_pesos(imagenes):
         x = rng.standard_normal((n, 16, 16, 3)).astype(np.float32)
         v = rng.uniform(0.05, 0.95, (n, 1, 1, 1)).astype(np.float32)
         inmediato = np.asarray(modelo.ema_network([x, v], training=False))
-        assert np.allclose(np.asarray(modelo.llamada_ema(x, v)), inmediato, atol=1e-5)
+        assert np.allclose(np.asarray(modelo._ema_compilada(x, v)), inmediato, atol=1e-5)
         return inmediato
 
     antes = comparar(4)
@@ -94,11 +94,11 @@ def test_la_llamada_compilada_de_la_ema_sigue_a_sus_pesos(imagenes):
     for n in (1, 7, 3):
         comparar(n)
     otro = _modelo(imagenes)
-    otro.llamada_ema(*[np.zeros((2, 16, 16, 3), np.float32), np.full((2, 1, 1, 1), 0.5, np.float32)])
+    otro._ema_compilada(*[np.zeros((2, 16, 16, 3), np.float32), np.full((2, 1, 1, 1), 0.5, np.float32)])
     otro.ema_network.set_weights(modelo.ema_network.get_weights())
     x = rng.standard_normal((2, 16, 16, 3)).astype(np.float32)
     v = np.full((2, 1, 1, 1), 0.5, np.float32)
-    assert np.allclose(np.asarray(otro.llamada_ema(x, v)), np.asarray(modelo.ema_network([x, v])), atol=1e-5)
+    assert np.allclose(np.asarray(otro._ema_compilada(x, v)), np.asarray(modelo.ema_network([x, v])), atol=1e-5)
 
 
 def test_el_calentamiento_de_la_ema():

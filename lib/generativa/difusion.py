@@ -120,23 +120,24 @@ class DiffusionModel(keras.Model):
                 [noisy_images, noise_variances], training=True
             )
         else:  # genera la EMA, en un grafo compilado (en CPU, un 20 % más rápido)
-            pred_noises = self.llamada_ema(noisy_images, noise_variances)
+            pred_noises = self._ema_compilada(noisy_images, noise_variances)
         # En precisión mixta la red devuelve float16.
         pred_noises = ops.cast(pred_noises, "float32")
         pred_images = (noisy_images - noise_rates * pred_noises) / signal_rates
         return pred_noises, pred_images
 
-    def llamada_ema(self, noisy_images, noise_variances):
-        """``ema_network`` en modo inferencia, como ``tf.function``: fuera de un grafo, cada
+    def _ema_compilada(self, noisy_images, noise_variances):
+        """``ema_network`` en modo inferencia, como ``tf.function`` (``denoise`` ya comprobó las
+        entradas): fuera de un grafo, cada
         pasada de la U-Net en modo inmediato cuesta un 20 % más en la CPU del libro. Se traza
         una vez por modelo (y de nuevo si cambia el tamaño del lote, con una forma general)."""
         if not tf.executing_eagerly():  # ya dentro de un grafo (test_step)
             return self.ema_network([noisy_images, noise_variances], training=False)
-        if getattr(self, "_llamada_ema", None) is None:
+        if getattr(self, "_funcion_ema", None) is None:
             red = self.ema_network
             funcion = tf.function(lambda x, v: red([x, v], training=False), reduce_retracing=True)
-            object.__setattr__(self, "_llamada_ema", funcion)  # fuera del rastreo de Keras
-        return self._llamada_ema(noisy_images, noise_variances)
+            object.__setattr__(self, "_funcion_ema", funcion)  # fuera del rastreo de Keras
+        return self._funcion_ema(noisy_images, noise_variances)
 
     def call(self, inputs, training=False):
         noisy_images, noise_rates, signal_rates = inputs
