@@ -22,11 +22,13 @@ TAREAS = sorted((RAIZ / "chapters" / "tareas").glob("tarea-*.md"))
 sys.path.insert(0, str(RAIZ / "_ext"))
 from cache_por_version import huella  # noqa: E402
 
+from generativa.perfiles import NOMBRES  # noqa: E402
+
 
 def _ejecucion_del_libro(nb):
     """(perfil, cuaderno ejecutado) de la caché del libro para este código, o None si no la hay."""
     base = Path(os.environ.get("GENERATIVA_CACHE_EJECUCION") or RAIZ / "_build" / ".jupyter_cache")
-    for perfil in ("rapido", "cpu", "completo", "automático"):
+    for perfil in (*NOMBRES, "automático"):  # el perfil con que se construyó, sin saber cuál
         carpeta = base / huella(RAIZ, perfil)
         if (carpeta / "global.db").is_file():
             try:

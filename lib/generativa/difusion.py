@@ -127,10 +127,9 @@ class DiffusionModel(keras.Model):
         return pred_noises, pred_images
 
     def _ema_compilada(self, noisy_images, noise_variances):
-        """``ema_network`` en modo inferencia, como ``tf.function`` (``denoise`` ya comprobó las
-        entradas): fuera de un grafo, cada
-        pasada de la U-Net en modo inmediato cuesta un 20 % más en la CPU del libro. Se traza
-        una vez por modelo (y de nuevo si cambia el tamaño del lote, con una forma general)."""
+        """``ema_network`` en modo inferencia, como ``tf.function`` (``denoise`` ya comprobó
+        las entradas): en modo inmediato, cada pasada de la U-Net cuesta un 20 % más en la CPU
+        del libro. Se traza una vez por modelo (y otra si cambia el lote, con forma general)."""
         if not tf.executing_eagerly():  # ya dentro de un grafo (test_step)
             return self.ema_network([noisy_images, noise_variances], training=False)
         if getattr(self, "_funcion_ema", None) is None:
