@@ -3,7 +3,8 @@
 Copia de la carpeta de salida de ``python -m generativa.entrenar ddm`` (con su respaldo) los
 puntos de control de las épocas de la figura del curso (1, 4, 8, 11 y 50), los de cada
 diez épocas y los de la última completada (red EMA y, si se guardó, la red sin promediar),
-verificados por sha256, y escribe una ``procedencia.json`` de «terminado hasta la época N».
+verificados por sha256, y escribe una ``procedencia.json`` de «terminado hasta la época N»
+(conserva las notas y las KID que ya tuviera la del destino).
 Con ella, si el respaldo completo se pierde, la misma orden con ``--continuar`` sigue desde
 estos pesos (sin el estado del optimizador, y así queda anotado). Uso:
 
@@ -61,7 +62,9 @@ procedencia = {**base, "config": estado["config"], "epocas": n, "imagenes_vistas
                "metricas_finales": {k: v[-1] for k, v in estado["historial"].items() if v}, "pesos": pesos,
                "en_curso": ("entrenamiento de 50 épocas en curso: esta carpeta es una instantánea tras la época "
                             f"{n}; sigue con --continuar (desde estos pesos) o desde el respaldo completo si existe")}
-if anterior.get("notas"):
-    procedencia["notas"] = anterior["notas"]
+# las KID medidas sobre esta carpeta (python -m generativa.entrenar kid) y las notas escritas a mano
+for clave in ("kid", "notas"):
+    if anterior.get(clave):
+        procedencia[clave] = anterior[clave]
 escribir_json(destino / "procedencia.json", procedencia)
 print(f"Época {n}: {len(pesos)} archivos en {destino} ({round(estado['duracion_s'] / 3600, 1)} h de entrenamiento).")

@@ -569,16 +569,16 @@ def _casos() -> dict[str, Caso]:
         "kid.build_extractor_flores": _f("kid.build_extractor_flores", dict(clases=3), ejemplos=8),
         "kid.entrenar_extractor_flores": _f("kid.entrenar_extractor_flores", dict(epocas=1, semilla=0, verbose=0),
                                             parches=sin_datos),
-        "kid.extractor_kid": _f("kid.extractor_kid", dict(cual="flores"), ejemplos=8),
+        "kid.extractor_kid": _f("kid.extractor_kid", dict(cual="flores", carpeta=None), ejemplos=8),
         "kid.caracteristicas": _f("kid.caracteristicas", dict(
             extractor=P(extractor_falso), imagenes=P(flores_aleatorias), batch_size=128)),
-        "kid.procedencia_extractor_flores": _f("kid.procedencia_extractor_flores"),
+        "kid.procedencia_extractor_flores": _f("kid.procedencia_extractor_flores", dict(carpeta=None)),
         "kid.kid_de_modelo": _f("kid.kid_de_modelo", dict(
             modelo=P(md), extractor=P(extractor_falso), num_images=2, diffusion_steps=1, semilla=0, reales=None,
             caracteristicas_reales=P(lambda: np.random.default_rng(3).standard_normal((4, 4))))),
         "kid.evaluar_puntos_de_control": _f("kid.evaluar_puntos_de_control", dict(
             salida=P(carpeta_kid), epocas=None, num_images=2, diffusion_steps=1, cual="flores", semillas=(0,),
-            redes=("ema_network",)), parches=[("generativa.kid", "extractor_kid")]),
+            redes=("ema_network",), extractor=None), parches=[("generativa.kid", "extractor_kid")]),
         # motor
         "motor.silenciar_salida_nativa": Caso(_con(lambda: _api("motor.silenciar_salida_nativa")())),
         "motor.importar_tensorflow": _f("motor.importar_tensorflow"),

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from generativa import entrenar
 from generativa import kid as c
+from generativa.archivos import escribir_atomico, escribir_json, obtener, sha256_de
 from generativa.kid import kid
 
 
@@ -97,3 +99,39 @@ def test_la_curva_de_kid_por_epocas_con_varias_semillas_y_la_red_sin_promediar(t
     assert json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8"))["kid"] == curva
     with pytest.raises(ValueError, match="No hay pesos guardados de las épocas \\[3\\]"):
         c.evaluar_puntos_de_control(tmp_path, epocas=[3], num_images=8, cual="flores")
+    # Lo medido con el extractor incluido queda atado a sus pesos y a sus datos de entrenamiento.
+    assert curva["sha256_del_extractor"] == sha256_de(obtener("extractor_flores"))
+    assert "tstid" in curva["datos_del_extractor"]
+
+    # Otro extractor (la salida de «entrenar extractor»): la orden «kid» lo usa, lo anota y no
+    # mezcla sus medidas con las del incluido.
+    otro = tmp_path / "otro_extractor"
+    otro.mkdir()
+    keras = c._keras()
+    keras.utils.set_random_seed(5)
+    red = c.build_extractor_flores()
+    suma = escribir_atomico(otro / c.ARCHIVO_EXTRACTOR, red.save_weights)
+    escribir_json(otro / "procedencia.json", {"datos": "solo las flores de entrenamiento del curso",
+                                              "exactitud_validacion": 0.5, "pesos": {c.ARCHIVO_EXTRACTOR: suma}})
+    assert entrenar.main(["kid", "--salida", str(tmp_path), "--epocas", "2", "--imagenes", "8", "--pasos", "2",
+                          "--semillas", "0,1,2", "--extractor", str(otro)]) == 0
+    nueva = json.loads((tmp_path / "procedencia.json").read_text(encoding="utf-8"))["kid"]
+    assert nueva["sha256_del_extractor"] == suma != curva["sha256_del_extractor"]
+    assert nueva["datos_del_extractor"] == "solo las flores de entrenamiento del curso"
+    assert nueva["exactitud_del_extractor"] == 0.5
+    assert set(nueva["medidas"]) == {"ema_network/2"} and len(nueva["medidas"]["ema_network/2"]) == 3
+    # otras características, otra cifra (con el mismo ruido y el mismo modelo)
+    assert nueva["medidas"]["ema_network/2"] != curva["medidas"]["ema_network/2"]
+    nombre, modelo = c.extractor_kid("auto", otro)
+    assert nombre == "flores" and np.allclose(modelo.get_weights()[0], red.get_weights()[0])
+
+    # Pesos cambiados después de anotarlos: se niega a usarlos y dice por qué.
+    contenido = bytearray((otro / c.ARCHIVO_EXTRACTOR).read_bytes())
+    contenido[len(contenido) // 2] ^= 0xFF
+    (otro / c.ARCHIVO_EXTRACTOR).write_bytes(bytes(contenido))
+    with pytest.raises(ValueError, match="no es el que anotó su procedencia"):
+        c.extractor_kid("flores", otro)
+    with pytest.raises(ValueError, match="no se combina con"):
+        c.extractor_kid("inception", otro)
+    with pytest.raises(ValueError, match="no parece la salida"):
+        c.extractor_kid("flores", tmp_path)

@@ -6,11 +6,14 @@
     python -m generativa.entrenar ddm [--perfil P] [--epocas N] [--image-size 64] [--kid N] ...
     python -m generativa.entrenar extractor   # el extractor de flores de la KID
     python -m generativa.entrenar clasificador  # el clasificador de dígitos
+    python -m generativa.entrenar kid --salida CARPETA [--semillas 0,1,2] [--red] [--extractor CARPETA]
 
 Por defecto guarda en la carpeta de pesos propios (``$GENERATIVA_PESOS/<modelo>`` o
 ``~/.cache/generativa/pesos/<modelo>``), donde los capítulos los buscan primero; nunca en
 ``data/``. Si se interrumpe, la misma orden sigue desde la última época completa. Aquí solo
-se leen las opciones: el entrenamiento está en :func:`generativa.ebm.entrenar_ebm`,
+se leen las opciones (``kid`` no entrena: mide la KID de los puntos de control de un
+entrenamiento de difusión ya hecho, con :func:`generativa.kid.evaluar_puntos_de_control`); el
+entrenamiento está en :func:`generativa.ebm.entrenar_ebm`,
 :func:`generativa.difusion.entrenar_ddm` y :mod:`generativa.entrenamiento`.
 """
 
@@ -29,7 +32,7 @@ def _epocas(texto: str) -> list[int]:
     try:
         return [int(x) for x in texto.split(",") if x.strip()]
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"se esperaban épocas separadas por comas (p. ej. 1,4,8); llegó {texto!r}") from e
+        raise argparse.ArgumentTypeError(f"se esperaban números enteros separados por comas (p. ej. 1,4,8); llegó {texto!r}") from e
 
 
 def analizador() -> argparse.ArgumentParser:
@@ -63,6 +66,15 @@ def analizador() -> argparse.ArgumentParser:
     for p in (p_ext, p_cla):
         p.add_argument("--epocas", type=int)
         p.add_argument("--salida", type=Path, required=True, help="carpeta donde guardar los pesos")
+    p_kid = sub.add_parser("kid", help="la KID de cada punto de control de un entrenamiento de difusión ya hecho")
+    p_kid.add_argument("--salida", type=Path, required=True, help="la carpeta del entrenamiento (con procedencia.json)")
+    p_kid.add_argument("--epocas", type=_epocas, help="épocas que medir, separadas por comas (por defecto, todas)")
+    p_kid.add_argument("--imagenes", type=int, default=500, help="imágenes generadas por medida")
+    p_kid.add_argument("--pasos", type=int, default=20, help="pasos de difusión de cada muestra")
+    p_kid.add_argument("--semillas", type=_epocas, default=[0], help="semillas del ruido, separadas por comas")
+    p_kid.add_argument("--red", action="store_true", help="medir también la red sin promediar (ddm_red_epoca_NNN.h5)")
+    p_kid.add_argument("--extractor", type=Path,
+                       help="carpeta de un extractor de flores de «entrenar extractor» (por defecto, el incluido)")
     return parser
 
 
@@ -90,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
 def _ejecutar(args) -> int:
     if args.modelo in ("extractor", "clasificador"):
         return _entrenar_auxiliar(args)
+    if args.modelo == "kid":
+        from .kid import evaluar_puntos_de_control
+
+        redes = ("ema_network", "network") if args.red else ("ema_network",)
+        curva = evaluar_puntos_de_control(args.salida, epocas=args.epocas, num_images=args.imagenes,
+                                          diffusion_steps=args.pasos, cual="flores", semillas=args.semillas,
+                                          redes=redes, extractor=args.extractor)
+        print(f"KID por época, red EMA ({curva['extractor']}), media de {len(args.semillas)} semilla(s): "
+              f"{curva['por_epoca']}")
+        return 0
     from .perfiles import perfil_activo
 
     perfil = PERFILES[args.perfil] if args.perfil else perfil_activo()

@@ -9,9 +9,12 @@ distribución y crece cuanto más se separan.
 - :func:`extractor_kid`: de dónde salen las características. El ejemplo de keras.io usa
   InceptionV3 preentrenada en ImageNet (imágenes a 75x75), cuyos pesos se descargan;
   sin conexión (así se construye este libro) se usa el **extractor de flores**: una red
-  convolucional pequeña entrenada aquí para clasificar las 102 especies, con imágenes
-  que no están en el conjunto de referencia. Las cifras de KID de dos extractores no
-  son comparables, y cada figura dice cuál usó.
+  convolucional pequeña entrenada aquí para clasificar las 102 especies. El incluido en
+  ``data/`` se entrenó con la partición ``tstid``, que comparte unas tres cuartas partes
+  de sus imágenes con la referencia (las flores de validación del curso); el que entrena
+  ``python -m generativa.entrenar extractor`` usa solo las de entrenamiento y se elige con
+  ``carpeta``. Las cifras de KID de dos extractores no son comparables, y cada figura
+  dice cuál usó (:func:`procedencia_extractor_flores` dice con qué datos se entrenó).
 - :func:`kid_de_modelo` y :func:`evaluar_puntos_de_control`: la KID de las muestras de
   un modelo de difusión frente a las flores de validación, por épocas.
 """
@@ -27,13 +30,14 @@ from .errores import ErrorDeArgumento, ErrorDeDatos, ErrorDeDescarga
 from .validacion import (comprobar_array, comprobar_entero, comprobar_enteros, comprobar_imagenes, comprobar_modelo,
                          comprobar_opcion, comprobar_ruta, comprobar_semilla, comprobar_textos)
 
+ARCHIVO_EXTRACTOR = "extractor_flores.weights.h5"
 IMAGENES_KID = 500
 PASOS_KID = 20
 LADO_FLORES = 64
 LADO_INCEPTION = 75
 NOMBRES = {
     "inception": "InceptionV3 (ImageNet), imágenes a 75x75",
-    "flores": "extractor de flores del libro (CNN entrenada con las flores de entrenamiento del curso), "
+    "flores": "extractor de flores (CNN pequeña entrenada en el repositorio para reconocer las 102 especies), "
               "imágenes a 64x64",
 }
 
@@ -160,23 +164,55 @@ def _extractor_inception():
     return keras.Model(entrada, base(x), name="extractor_inception")
 
 
-def _extractor_flores():
-    from .archivos import obtener
+def _pesos_extractor_flores(carpeta=None) -> tuple[Path, dict, str]:
+    """``(ruta de los pesos, procedencia, sha256)`` del extractor incluido o del de ``carpeta``.
 
+    ``carpeta`` es la salida de ``python -m generativa.entrenar extractor``: sus pesos se
+    usan solo si coinciden con el sha256 que anotó su ``procedencia.json``.
+    """
+    from .archivos import leer_json, obtener, sha256_de
+
+    if carpeta is None:
+        ruta = obtener("extractor_flores", descargar_si_falta=False)
+        return ruta, leer_json(obtener("kid_procedencia", descargar_si_falta=False), "registro de procedencia"), \
+            sha256_de(ruta)
+    carpeta = comprobar_ruta(carpeta, "carpeta", carpeta=True)
+    procedencia = leer_json(carpeta / "procedencia.json", "registro de procedencia")
+    esperado = procedencia.get("pesos", {}).get(ARCHIVO_EXTRACTOR) if isinstance(procedencia.get("pesos"), dict) else None
+    ruta = carpeta / ARCHIVO_EXTRACTOR
+    if not isinstance(esperado, str) or not ruta.is_file():
+        raise ErrorDeDatos(f"{carpeta} no parece la salida de «python -m generativa.entrenar extractor»: se esperaba "
+                           f"{ARCHIVO_EXTRACTOR} y su sha256 en procedencia.json (en «pesos»); "
+                           f"{'falta el archivo' if not ruta.is_file() else 'la procedencia no anota su sha256'}.")
+    suma = sha256_de(ruta)
+    if suma != esperado:
+        raise ErrorDeDatos(f"{ruta} no es el que anotó su procedencia (sha256 {suma[:12]}…, se esperaba "
+                           f"{esperado[:12]}…): ¿se copió a medias o se sustituyó? Vuelve a copiarlo o a entrenarlo.")
+    return ruta, procedencia, suma
+
+
+def _extractor_flores(carpeta=None):
     keras = _keras()
     modelo = build_extractor_flores()
-    modelo.load_weights(obtener("extractor_flores", descargar_si_falta=False))
+    modelo.load_weights(_pesos_extractor_flores(carpeta)[0])
     return keras.Model(modelo.input, modelo.get_layer("caracteristicas").output, name="extractor_flores")
 
 
-def extractor_kid(cual: str = "auto"):
+def extractor_kid(cual: str = "auto", carpeta=None):
     """``(nombre, modelo)``: el extractor de características para la KID.
 
     ``cual`` es ``"inception"``, ``"flores"`` o ``"auto"``: Inception si sus pesos se
     pueden cargar (con internet o ya descargados; así en Colab) y, si no, el de flores.
     El nombre devuelto dice cuál se usó (:data:`NOMBRES` lo describe para las figuras).
+    Con ``carpeta`` (la de un extractor de flores entrenado con ``python -m
+    generativa.entrenar extractor``) se usa ese extractor de flores en vez del incluido.
     """
     comprobar_opcion(cual, "cual", ("auto", "inception", "flores"))
+    if carpeta is not None:
+        if cual == "inception":
+            raise ErrorDeArgumento("'carpeta' elige los pesos de un extractor de flores: no se combina con "
+                               "cual=\"inception\" (usa cual=\"flores\" o \"auto\").")
+        return "flores", _extractor_flores(carpeta)
     if cual in ("auto", "inception"):
         try:
             return "inception", _extractor_inception()
@@ -195,11 +231,9 @@ def caracteristicas(extractor, imagenes, batch_size: int = 128) -> np.ndarray:
     return np.asarray(extractor.predict(imagenes, batch_size=batch_size, verbose=0), np.float64)
 
 
-def procedencia_extractor_flores() -> dict:
-    """Cómo se entrenó el extractor de flores incluido: datos, épocas y exactitud."""
-    from .archivos import leer_json, obtener
-
-    return leer_json(obtener("kid_procedencia", descargar_si_falta=False), "registro de procedencia")
+def procedencia_extractor_flores(carpeta=None) -> dict:
+    """Cómo se entrenó el extractor de flores incluido (o el de ``carpeta``): datos, épocas y exactitud."""
+    return _pesos_extractor_flores(carpeta)[1]
 
 
 # --------------------------------------------------------------------------- la KID de un modelo
@@ -235,15 +269,17 @@ def kid_de_modelo(modelo, extractor, num_images: int = IMAGENES_KID, diffusion_s
 
 def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int = IMAGENES_KID,
                               diffusion_steps: int = PASOS_KID, cual: str = "auto", semillas=(0,),
-                              redes=("ema_network",)) -> dict:
+                              redes=("ema_network",), extractor=None) -> dict:
     """Añade a ``salida/procedencia.json`` la KID de cada época guardada (o de ``epocas``).
 
     La referencia son las imágenes de validación del curso a la resolución del modelo.
     Con varias ``semillas`` (de ruido) se mide cada punto varias veces, para estimar su
     dispersión. ``redes`` elige qué se evalúa: la red EMA (``ddm_epoca_NNN.h5``) y, si se
-    guardó, la red sin promediar (``"network"``, ``ddm_red_epoca_NNN.h5``). Lo ya
-    evaluado con la misma configuración no se repite; se guarda tras cada medida, así
-    que la evaluación se puede interrumpir y continuar.
+    guardó, la red sin promediar (``"network"``, ``ddm_red_epoca_NNN.h5``). ``extractor``
+    es la carpeta de otro extractor de flores (:func:`extractor_kid`); el registro anota
+    sus datos de entrenamiento, su exactitud y el sha256 de sus pesos. Lo ya evaluado con
+    la misma configuración (extractor incluido) no se repite; se guarda tras cada medida,
+    así que la evaluación se puede interrumpir y continuar.
     """
     from .archivos import escribir_json, leer_json
     from .datos import cargar_flores
@@ -277,12 +313,20 @@ def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int =
         if faltan:
             raise ErrorDeDatos(f"No hay pesos guardados de las épocas {faltan} en {salida} ({prefijos[red]}...); "
                                f"los hay de {guardadas[red]}.")
-    nombre, extractor = extractor_kid(cual)
+    if extractor is not None:
+        extractor = comprobar_ruta(extractor, "extractor", carpeta=True)
+    nombre, red_extractor = extractor_kid(cual, extractor)
     flores = cargar_flores(procedencia["image_size"])
     _, validacion = particion_del_curso(flores)
-    reales = caracteristicas(extractor, flores.imagenes[validacion])
+    reales = caracteristicas(red_extractor, flores.imagenes[validacion])
     config = {"extractor": NOMBRES[nombre], "imagenes_generadas": num_images, "pasos_de_difusion": diffusion_steps,
               "referencia": f"{len(validacion)} imágenes de validación"}
+    if nombre == "flores":
+        _, datos_extractor, suma = _pesos_extractor_flores(extractor)
+        config.update({"datos_del_extractor": datos_extractor.get("datos"),
+                       "exactitud_del_extractor": datos_extractor.get("exactitud_validacion",
+                                                                      datos_extractor.get("exactitud_prueba")),
+                       "sha256_del_extractor": suma})
     anterior = procedencia.get("kid", {})
     medidas = anterior.get("medidas", {}) if {k: anterior.get(k) for k in config} == config else {}
     modelo = DiffusionModel(procedencia["image_size"])
@@ -295,8 +339,8 @@ def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int =
                 continue
             cargar_ema(modelo, salida / f"{prefijos[red]}{epoca:03d}.h5")
             for semilla in pendientes:
-                hechas[str(semilla)] = round(kid_de_modelo(modelo, extractor, num_images, diffusion_steps, semilla,
-                                                           caracteristicas_reales=reales), 5)
+                hechas[str(semilla)] = round(kid_de_modelo(modelo, red_extractor, num_images, diffusion_steps,
+                                                           semilla, caracteristicas_reales=reales), 5)
                 medidas[clave] = dict(sorted(hechas.items(), key=lambda kv: int(kv[0])))
                 procedencia["kid"] = {**config, "medidas": medidas, "por_epoca": _medias(medidas, "ema_network")}
                 escribir_json(ruta, procedencia)
