@@ -3,8 +3,8 @@
 ======== ============================ ==========================================
 perfil   dónde                        qué ejecuta
 ======== ============================ ==========================================
-rapido   pruebas y CI                 unos pocos lotes y pasos: cada capítulo en
-                                      bastante menos de un minuto
+rapido   pruebas y CI                 unos pocos lotes y pasos: casi todos los
+                                      capítulos en menos de un minuto
 cpu      sin GPU (por defecto)        entrenamientos reales pero reducidos;
                                       los pesos propios o, si no hay, los del libro
 completo con GPU (Colab)              las cantidades del curso en lo que calcula cada página
