@@ -95,6 +95,8 @@ EXCLUIDAS = {
     "unet.SinusoidalEmbedding.call": _HOOKS_DE_KERAS,
     "unet.SinusoidalEmbedding.compute_output_shape": _HOOKS_DE_KERAS,
     "unet.SinusoidalEmbedding.get_config": _HOOKS_DE_KERAS,
+    "difusion.SeguirElPasoDeLaEMA.on_train_begin": _HOOKS_DE_KERAS,
+    "difusion.SeguirElPasoDeLaEMA.on_epoch_begin": _HOOKS_DE_KERAS,
     "entrenamiento.DetenerSiDiverge.on_epoch_begin": _HOOKS_DE_KERAS,
     "entrenamiento.DetenerSiDiverge.on_train_batch_end": _HOOKS_DE_KERAS,
     "entrenamiento.DetenerSiDiverge.on_epoch_end": _HOOKS_DE_KERAS,
@@ -447,6 +449,9 @@ def _casos() -> dict[str, Caso]:
         "diagramas.dibujar_unet": _f("diagramas.dibujar_unet", dict(modelo=P(unet_pequena), titulo=None), ejemplos=8),
         # difusion
         "difusion.decaimiento_ema": _f("difusion.decaimiento_ema", dict(paso=5, ema=0.999)),
+        "difusion.SeguirElPasoDeLaEMA": _f("difusion.SeguirElPasoDeLaEMA", dict(pasos_por_epoca=511)),
+        "difusion.pasos_de_la_ema": _f("difusion.pasos_de_la_ema", dict(procedencia=P(lambda: {
+            "epocas": 3, "pasos_por_epoca": 4, "reanudaciones": [{"epoca": 1, "desde": "respaldo completo"}]}))),
         "difusion.DiffusionModel": _f("difusion.DiffusionModel", dict(
             image_size=16, widths=(8, 16), block_depth=1, ema=0.999,
             schedule=calendarios.offset_cosine_diffusion_schedule, precision_mixta=False), ejemplos=10),
@@ -539,7 +544,8 @@ def _casos() -> dict[str, Caso]:
             salida=P(lambda: carpeta() / "con_respaldo"),
             epocas=1, puntos=(), guardar_en=(), config=P(dict), procedencia_base=P(dict), imagenes_por_epoca=4,
             vigilante=P(lambda: _api("entrenamiento.DetenerSiDiverge")()), validacion=None, verbose=0,
-            callbacks_extra=(), tiempo_maximo=None, continuar=False, cargar_para_continuar=None), barato=False),
+            callbacks_extra=(), tiempo_maximo=None, continuar=False, cargar_para_continuar=None,
+            anotar_al_reanudar=None), barato=False),
         # entrenar
         "entrenar.analizador": _f("entrenar.analizador"),
         "entrenar.main": _f("entrenar.main", dict(argv=P(lambda: ["ebm", "--perfil", "rapido", "--epocas", "1",
@@ -576,6 +582,9 @@ def _casos() -> dict[str, Caso]:
         "kid.kid_de_modelo": _f("kid.kid_de_modelo", dict(
             modelo=P(md), extractor=P(extractor_falso), num_images=2, diffusion_steps=1, semilla=0, reales=None,
             caracteristicas_reales=P(lambda: np.random.default_rng(3).standard_normal((4, 4))))),
+        "kid.kid_como_keras_io": _f("kid.kid_como_keras_io", dict(
+            modelo=P(md), reales=P(flores_aleatorias), num_images=2, semilla=0),
+            parches=[("generativa.kid", "extractor_kid")]),
         "kid.evaluar_puntos_de_control": _f("kid.evaluar_puntos_de_control", dict(
             salida=P(carpeta_kid), epocas=None, num_images=2, diffusion_steps=1, cual="flores", semillas=(0,),
             redes=("ema_network",), extractor=None), parches=[("generativa.kid", "extractor_kid")]),

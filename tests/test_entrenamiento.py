@@ -281,3 +281,56 @@ def test_ddm_continuar_desde_pesos_recupera_tambien_la_red_sin_promediar(tmp_pat
     segunda = difusion.entrenar_ddm("rapido", epocas=3, salida=tmp_path, verbose=0, guardar_red=True, continuar=True)
     tramo = segunda["reanudaciones"][-1]
     assert tramo["epoca"] == 2 and "ddm_red_epoca_002.h5" in tramo["desde"] and "optimizador" in tramo["desde"]
+
+
+class DecaimientoUsado(keras.callbacks.Callback):
+    """El decaimiento d con que train_step movió la EMA en cada paso, deducido de los pesos:
+    ema_despues = d · ema_antes + (1 − d) · red_despues."""
+
+    def on_train_begin(self, logs=None):
+        self.usados = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.antes = [w.numpy() for w in self.model.ema_network.weights]
+
+    def on_train_batch_end(self, batch, logs=None):
+        d = []
+        for antes, ema, red in zip(self.antes, self.model.ema_network.weights, self.model.network.weights):
+            hueco = antes - red.numpy()
+            grandes = np.abs(hueco) > 1e-5
+            d.extend(((ema.numpy() - red.numpy())[grandes] / hueco[grandes]).tolist())
+        self.usados.append(float(np.median(d)))
+
+
+@pytest.mark.parametrize("desde", ["pesos", "respaldo"])
+def test_ddm_al_seguir_el_calentamiento_de_la_ema_cuenta_todos_los_pasos(tmp_path, diminuto, desde):
+    """Al seguir desde pesos guardados el optimizador empieza de nuevo (su contador también); el
+    calentamiento de la EMA no: usa el paso de todo el entrenamiento (2 épocas de 2 lotes: pasos 5 y 6)."""
+    difusion.entrenar_ddm("rapido", epocas=2, salida=tmp_path, verbose=0, guardar_red=True)
+    if desde == "pesos":
+        (tmp_path / CARPETA_RESPALDO / "estado.json").unlink()
+    espia = DecaimientoUsado()
+    procedencia = difusion.entrenar_ddm("rapido", epocas=3, salida=tmp_path, verbose=0, guardar_red=True,
+                                        continuar=desde == "pesos", callbacks_extra=[espia])
+    esperados = [float(difusion.decaimiento_ema(n)) for n in (5, 6)]  # no (1, 2): no vuelve a empezar
+    np.testing.assert_allclose(espia.usados, esperados, atol=2e-3)
+    assert difusion.pasos_de_la_ema(procedencia) == {1: 2, 2: 4, 3: 6}  # lo que dice la procedencia
+    if desde == "pesos":
+        assert procedencia["reanudaciones"][-1]["ema"] == "el calentamiento de la EMA sigue desde el paso total"
+
+
+def test_los_pasos_de_la_ema_de_un_entrenamiento_reanudado_antes_y_despues_del_arreglo():
+    """El entrenamiento de 64x64 del libro: hasta la época 11, al seguir desde pesos el calentamiento
+    volvía a empezar (ventana de ~58 pasos); desde la 12 sigue el paso total."""
+    sin_estado = "pesos guardados ddm_epoca_00N.h5 (sin el estado del optimizador, que empieza de nuevo)"
+    reanudaciones = [{"epoca": 1, "desde": "respaldo completo (pesos, optimizador y estado del entrenamiento)"},
+                     *({"epoca": e, "desde": sin_estado} for e in (2, 3, 5, 7)),
+                     {"epoca": 8, "desde": "respaldo completo (pesos, optimizador y estado del entrenamiento)"},
+                     *({"epoca": e, "desde": sin_estado} for e in (9, 10)),
+                     {"epoca": 11, "desde": "respaldo completo (pesos, optimizador y estado del entrenamiento)",
+                      "ema": "el calentamiento de la EMA sigue desde el paso total"}]
+    pasos = difusion.pasos_de_la_ema({"epocas": 13, "pasos_por_epoca": 511, "reanudaciones": reanudaciones})
+    assert [pasos[e] // 511 for e in range(1, 14)] == [1, 2, 1, 1, 2, 1, 2, 1, 2, 1, 1, 12, 13]
+    assert difusion.pasos_de_la_ema({"epocas": 2, "pasos_por_epoca": 5}) == {1: 5, 2: 10}
+    with pytest.raises(ErrorDeArgumento, match="pasos por época"):
+        difusion.pasos_de_la_ema({"epocas": 2})

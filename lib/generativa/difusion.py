@@ -74,6 +74,10 @@ class DiffusionModel(keras.Model):
         # La copia EMA no la mueve el optimizador: fuera de trainable_variables, para que el
         # estado del optimizador que guarda BackupAndRestore cuadre al reanudar.
         self.ema_network.trainable = False
+        # Pasos de entrenamiento dados antes de que empezara el optimizador actual: al seguir
+        # desde pesos guardados, el optimizador (y su contador) empieza de nuevo, y sin esto el
+        # calentamiento de la EMA volvería a empezar. Fuera del rastreo de Keras: no es un peso.
+        object.__setattr__(self, "pasos_previos", tf.Variable(0, dtype="int64", trainable=False))
         self.noise_loss_tracker = keras.metrics.Mean(name="n_loss")
         self.image_loss_tracker = keras.metrics.Mean(name="i_loss")
         self.built = True
@@ -345,7 +349,8 @@ class DiffusionModel(keras.Model):
         self.optimizer.apply_gradients(
             zip(gradients, self.network.trainable_weights)
         )
-        decay = decaimiento_ema(self.optimizer.iterations, self.ema)
+        paso = self.optimizer.iterations + self.pasos_previos  # pasos de todo el entrenamiento
+        decay = decaimiento_ema(paso, self.ema)
         for weight, ema_weight in zip(
             self.network.weights, self.ema_network.weights
         ):
@@ -520,6 +525,54 @@ CONSEJO = (
 )
 
 
+class SeguirElPasoDeLaEMA(keras.callbacks.Callback):
+    """Al empezar ``fit`` (también al reanudar), ``pasos_previos`` = pasos ya dados − contador del optimizador.
+
+    Así el calentamiento de la EMA cuenta los pasos de todo el entrenamiento, aunque el
+    optimizador empiece de nuevo al seguir desde unos pesos guardados.
+    """
+
+    def __init__(self, pasos_por_epoca: int):
+        super().__init__()
+        self.pasos_por_epoca = comprobar_entero(pasos_por_epoca, "pasos_por_epoca")
+        self._pendiente = True
+
+    def on_train_begin(self, logs=None):
+        self._pendiente = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._pendiente:  # la primera época de este fit, después de cargar el respaldo
+            contador = int(self.model.optimizer.iterations.numpy())
+            self.model.pasos_previos.assign(max(0, epoch * self.pasos_por_epoca - contador))
+            self._pendiente = False
+
+
+def pasos_de_la_ema(procedencia: dict) -> dict[int, int]:
+    """El paso que usó el calentamiento de la EMA al final de cada época de un entrenamiento.
+
+    Desde ``SeguirElPasoDeLaEMA`` es el paso total (época × pasos por época). Antes, al seguir
+    desde pesos guardados sin el respaldo, el optimizador empezaba de nuevo y el calentamiento
+    también: la procedencia lo deja ver en sus ``reanudaciones``.
+    """
+    comprobar_tipo(procedencia, "procedencia", dict, "un registro de procedencia (un diccionario)")
+    try:
+        epocas, por_epoca = int(procedencia["epocas"]), int(procedencia["pasos_por_epoca"])
+        reanudaciones = {int(r["epoca"]): r for r in procedencia.get("reanudaciones", [])}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ErrorDeArgumento(f"La procedencia no dice sus épocas, sus pasos por época o sus reanudaciones "
+                               f"({e!r}); se esperaba la de un entrenamiento del modelo de difusión.") from e
+    pasos, paso = {}, 0
+    for epoca in range(1, epocas + 1):
+        anterior = reanudaciones.get(epoca - 1)
+        if anterior is not None and "ema" in anterior:
+            paso = (epoca - 1) * por_epoca  # sigue el paso total
+        elif anterior is not None and "sin el estado del optimizador" in anterior.get("desde", ""):
+            paso = 0  # el optimizador y el calentamiento volvieron a empezar
+        paso += por_epoca
+        pasos[epoca] = paso
+    return pasos
+
+
 def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: int = 42, guardar_en=None,
                  verbose: int = 1, callbacks_extra=(), continuar: bool = False, tiempo_maximo: float | None = None,
                  image_size: int | None = None, guardar_red: bool = False, jit_compile: bool | None = None,
@@ -607,8 +660,9 @@ def entrenar_ddm(perfil=None, epocas: int | None = None, salida=None, semilla: i
         modelo, datos, salida=salida, epocas=epocas, puntos=puntos, guardar_en=guardar_en,
         config=config, procedencia_base=base, imagenes_por_epoca=pasos_por_epoca * BATCH_SIZE,
         vigilante=DetenerSiDiverge(("n_loss",), limite=1e2, consejo=CONSEJO), validacion=datos_validacion,
-        verbose=verbose, callbacks_extra=callbacks_extra, tiempo_maximo=tiempo_maximo, continuar=continuar,
-        cargar_para_continuar=cargar_para_continuar)
+        verbose=verbose, callbacks_extra=(SeguirElPasoDeLaEMA(pasos_por_epoca), *callbacks_extra),
+        tiempo_maximo=tiempo_maximo, continuar=continuar, cargar_para_continuar=cargar_para_continuar,
+        anotar_al_reanudar={"ema": "el calentamiento de la EMA sigue desde el paso total"})
 
 
 def _precision_por_defecto(salida: Path, perfil, hay_gpu: bool) -> bool:

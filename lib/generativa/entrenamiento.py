@@ -242,7 +242,8 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
                           guardar_en: Iterable[int], config: dict, procedencia_base: dict, imagenes_por_epoca: int,
                           vigilante: DetenerSiDiverge, validacion=None, verbose: int = 1, callbacks_extra=(),
                           tiempo_maximo: float | None = None, continuar: bool = False,
-                          cargar_para_continuar: Callable | None = None) -> dict:
+                          cargar_para_continuar: Callable | None = None,
+                          anotar_al_reanudar: dict | None = None) -> dict:
     """Entrena ``modelo`` (ya compilado) hasta ``epocas`` épocas en total, sin perder nada, y
     devuelve su procedencia (también escrita en ``salida/procedencia.json``).
 
@@ -251,6 +252,7 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
     - Si no lo hay pero hay un entrenamiento terminado, solo sigue con ``continuar=True``,
       cargando sus últimos pesos guardados con ``cargar_para_continuar(modelo, ruta)`` (el
       optimizador empieza de nuevo: queda anotado).
+    - ``anotar_al_reanudar``: claves que se añaden a la anotación de cada reanudación.
     - ``guardar_en``: épocas con puntos de control; la última completada se guarda siempre.
     """
     comprobar_entero(epocas, "epocas", maximo=100_000)
@@ -268,6 +270,8 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
                                         else callbacks_extra, continuar, tiempo_maximo)
     if cargar_para_continuar is not None:
         comprobar_funcion(cargar_para_continuar, "cargar_para_continuar")
+    if anotar_al_reanudar is not None:
+        comprobar_tipo(anotar_al_reanudar, "anotar_al_reanudar", dict, "un diccionario")
     salida.mkdir(parents=True, exist_ok=True)
     borrar_temporales(salida)
     borrar_temporales(salida / CARPETA_RESPALDO)
@@ -284,7 +288,8 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
         if 0 < estado["epoca"] < epocas:
             estado["reanudaciones"] = [*estado.get("reanudaciones", []),
                                        {"epoca": estado["epoca"], "desde": "respaldo completo (pesos, optimizador "
-                                                                          "y estado del entrenamiento)"}]
+                                                                          "y estado del entrenamiento)",
+                                        **(anotar_al_reanudar or {})}]
     elif anterior is not None:
         if not continuar:
             raise ErrorDeEntrenamiento(
@@ -311,7 +316,8 @@ def entrenar_con_respaldo(modelo, datos, *, salida: Path, epocas: int, puntos: I
                   "duracion_s": anterior.get("duracion_s", 0.0), "imagenes_vistas": anterior.get("imagenes_vistas", 0),
                   "reanudaciones": [*anterior.get("reanudaciones", []),
                                     {"epoca": ultima, "desde": f"pesos guardados {' y '.join(de_la_ultima)} (sin el "
-                                                               "estado del optimizador, que empieza de nuevo)"}]}
+                                                               "estado del optimizador, que empieza de nuevo)",
+                                     **(anotar_al_reanudar or {})}]}
     else:
         estado = base
     estado = {**base, **estado, "imagenes_por_epoca": int(imagenes_por_epoca)}
