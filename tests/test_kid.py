@@ -101,7 +101,8 @@ def test_la_curva_de_kid_por_epocas_con_varias_semillas_y_la_red_sin_promediar(t
         c.evaluar_puntos_de_control(tmp_path, epocas=[3], num_images=8, cual="flores")
     # Lo medido con el extractor incluido queda atado a sus pesos y a sus datos de entrenamiento.
     assert curva["sha256_del_extractor"] == sha256_de(obtener("extractor_flores"))
-    assert "tstid" in curva["datos_del_extractor"]
+    assert "entrena con las 6551 flores de entrenamiento" in curva["datos_del_extractor"]
+    assert curva["exactitud_del_extractor"] == c.procedencia_extractor_flores()["exactitud_validacion"]
 
     # Otro extractor (la salida de «entrenar extractor»): la orden «kid» lo usa, lo anota y no
     # mezcla sus medidas con las del incluido.
@@ -135,3 +136,50 @@ def test_la_curva_de_kid_por_epocas_con_varias_semillas_y_la_red_sin_promediar(t
         c.extractor_kid("inception", otro)
     with pytest.raises(ValueError, match="no parece la salida"):
         c.extractor_kid("flores", tmp_path)
+
+
+def test_la_kid_como_keras_io_usa_inception_a_75_y_5_pasos(monkeypatch):
+    """Sin conexión no hay Inception: se sustituye por una red pequeña con la misma entrada (a 75x75)
+    para comprobar el camino de Colab; sin ella, la función dice por qué no mide."""
+    from generativa import difusion
+    from generativa.errores import ErrorDeDescarga
+
+    keras = c._keras()
+    layers = keras.layers
+    vistas = []
+
+    def inception_pequena():
+        entrada = keras.Input((None, None, 3))
+        x = layers.Resizing(c.LADO_INCEPTION, c.LADO_INCEPTION)(entrada)
+        vistas.append(x.shape[1:3])
+        x = layers.Conv2D(8, 3, strides=4, kernel_initializer=keras.initializers.RandomNormal(seed=0))(x)
+        return keras.Model(entrada, layers.GlobalAveragePooling2D()(x))
+
+    pasos = []
+    original = difusion.generar_por_lotes
+
+    def espia(modelo, num_images, diffusion_steps, *args, **kwargs):
+        pasos.append(diffusion_steps)
+        return original(modelo, num_images, diffusion_steps, *args, **kwargs)
+
+    keras.utils.set_random_seed(0)
+    modelo = difusion.DiffusionModel(16, widths=(8, 16), block_depth=1)
+    reales = np.random.default_rng(0).uniform(size=(12, 16, 16, 3)).astype(np.float32)
+    modelo.adapt(reales)
+    monkeypatch.setattr(c, "_extractor_inception", inception_pequena)
+    monkeypatch.setattr(difusion, "generar_por_lotes", espia)
+    valor, motivo = c.kid_como_keras_io(modelo, reales, num_images=6, semilla=3)
+    assert motivo is None and np.isfinite(valor)
+    assert pasos == [c.PASOS_KERAS_IO] == [5] and vistas == [(75, 75)]
+    # La misma cifra que la KID del modelo con ese extractor, 5 pasos y la misma semilla.
+    keras.utils.set_random_seed(0)
+    assert valor == pytest.approx(c.kid_de_modelo(modelo, inception_pequena(), 6, 5, 3, reales=reales), rel=1e-4)
+
+    def sin_conexion():
+        raise ErrorDeDescarga("No se pudieron cargar los pesos de InceptionV3 (¿sin conexión?)")
+
+    monkeypatch.setattr(c, "_extractor_inception", sin_conexion)
+    assert c.kid_como_keras_io(modelo, reales, num_images=6) == (None, "No se pudieron cargar los pesos de "
+                                                                      "InceptionV3 (¿sin conexión?)")
+    with pytest.raises(ValueError, match="'reales'"):
+        c.kid_como_keras_io(modelo, reales[:, :8, :8])

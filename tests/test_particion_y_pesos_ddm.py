@@ -66,3 +66,38 @@ def test_pesos_compactos_en_float16(tmp_path):
     (tmp_path / "roto.h5").write_bytes((tmp_path / "ddm.h5").read_bytes()[:5000])
     with pytest.raises(ErrorDeDatos):
         cargar_ema(otro, tmp_path / "roto.h5")
+
+
+def test_los_pesos_del_libro_coinciden_con_su_procedencia(monkeypatch):
+    """Los pesos de difusión incluidos: los de 64x64 del perfil «completo», con las épocas de la figura
+    del curso, y una procedencia que cuadra con los archivos y trae la curva de KID de cada época incluida
+    (tres semillas, red EMA y red sin promediar) medida con el extractor incluido."""
+    from generativa.archivos import sha256_de
+    from generativa.kid import procedencia_extractor_flores
+
+    monkeypatch.setenv("GENERATIVA_PESOS_DEL_LIBRO", "1")
+    procedencia = difusion.procedencia()
+    epocas = difusion.epocas_entrenadas()
+    assert difusion.pesos_entrenados.origen() == "libro"
+    assert procedencia["perfil"] == "completo" and procedencia["image_size"] == 64
+    assert {1, 4, 8, 11} <= set(epocas) and epocas[-1] == procedencia["epocas"] < procedencia["epocas_previstas"]
+    assert procedencia["imagenes_vistas"] == procedencia["epocas"] * procedencia["pasos_por_epoca"] * 64
+    # el recuadro de cada página dice que aún no son las 50 épocas del curso
+    assert (f"los pesos del libro (data/pesos): perfil completo, 64x64, {procedencia['epocas']} de 50 épocas, "
+            in difusion.pesos_entrenados.describir())
+    assert all(len(v) == procedencia["epocas"] for v in procedencia["historial"].values())
+    for epoca in epocas:
+        ruta = difusion.pesos_entrenados.ruta(epoca)
+        assert procedencia["pesos"][ruta.name] == sha256_de(ruta)
+    assert cargar_ema(DiffusionModel(64), difusion.pesos_entrenados.ruta()).image_size == 64
+    kid = procedencia["kid"]
+    assert kid["imagenes_generadas"] == 500 and kid["pasos_de_difusion"] == 20
+    assert kid["sha256_del_extractor"] == sha256_de(difusion.pesos_entrenados.ruta().parents[1] / "kid"
+                                                    / "extractor_flores.weights.h5")
+    assert kid["exactitud_del_extractor"] == procedencia_extractor_flores()["exactitud_validacion"]
+    for epoca in epocas:
+        for red in ("ema_network", "network"):
+            assert len(kid["medidas"][f"{red}/{epoca}"]) >= 3, (red, epoca)
+    # los pasos de la EMA que cuenta el capítulo 5
+    ventanas = {e: 1 / (1 - float(difusion.decaimiento_ema(n))) for e, n in difusion.pasos_de_la_ema(procedencia).items()}
+    assert all(55 < ventanas[e] < 60 for e in (1, 4, 8, 11))

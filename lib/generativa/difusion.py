@@ -349,7 +349,8 @@ class DiffusionModel(keras.Model):
         self.optimizer.apply_gradients(
             zip(gradients, self.network.trainable_weights)
         )
-        paso = self.optimizer.iterations + self.pasos_previos  # pasos de todo el entrenamiento
+        # pasos de todo el entrenamiento, también si se reanudó desde pesos
+        paso = self.optimizer.iterations + self.pasos_previos
         decay = decaimiento_ema(paso, self.ema)
         for weight, ema_weight in zip(
             self.network.weights, self.ema_network.weights

@@ -10,11 +10,11 @@ distribución y crece cuanto más se separan.
   InceptionV3 preentrenada en ImageNet (imágenes a 75x75), cuyos pesos se descargan;
   sin conexión (así se construye este libro) se usa el **extractor de flores**: una red
   convolucional pequeña entrenada aquí para clasificar las 102 especies. El incluido en
-  ``data/`` se entrenó con la partición ``tstid``, que comparte unas tres cuartas partes
-  de sus imágenes con la referencia (las flores de validación del curso); el que entrena
-  ``python -m generativa.entrenar extractor`` usa solo las de entrenamiento y se elige con
-  ``carpeta``. Las cifras de KID de dos extractores no son comparables, y cada figura
-  dice cuál usó (:func:`procedencia_extractor_flores` dice con qué datos se entrenó).
+  ``data/`` (y el que entrena ``python -m generativa.entrenar extractor``) se entrenó solo
+  con las flores de entrenamiento del curso, así que nunca vio la referencia de la KID
+  (las de validación); otro extractor se elige con ``carpeta``. Las cifras de KID de dos
+  extractores no son comparables, y cada figura dice cuál usó
+  (:func:`procedencia_extractor_flores` dice con qué datos se entrenó y su exactitud).
 - :func:`kid_de_modelo` y :func:`evaluar_puntos_de_control`: la KID de las muestras de
   un modelo de difusión frente a las flores de validación, por épocas.
 """
@@ -265,6 +265,31 @@ def kid_de_modelo(modelo, extractor, num_images: int = IMAGENES_KID, diffusion_s
         caracteristicas_reales = caracteristicas(extractor, reales)
     generadas = generar_por_lotes(modelo, num_images, diffusion_steps, semilla)
     return kid(caracteristicas_reales, caracteristicas(extractor, generadas))
+
+
+PASOS_KERAS_IO = 5
+KID_PUBLICADA_FLORES = 0.259  # Béres (clear-diffusion-keras): flores, pérdida MAE, Inception a 75x75, 5 pasos
+
+
+def kid_como_keras_io(modelo, reales, num_images: int = IMAGENES_KID, semilla: int = 0):
+    """La KID como la mide el ejemplo de keras.io: InceptionV3 a 75x75 y muestras de 5 pasos.
+
+    Devuelve ``(kid, None)`` o, si los pesos de Inception no se pueden cargar (sin conexión),
+    ``(None, motivo)``. Es la cifra que se puede poner junto a las publicadas
+    (:data:`KID_PUBLICADA_FLORES`); la del extractor de flores no lo es.
+    """
+    from .difusion import DiffusionModel
+    from .validacion import comprobar_tipo
+
+    comprobar_tipo(modelo, "modelo", DiffusionModel, "un DiffusionModel")
+    reales = comprobar_imagenes(reales, "reales", lado=modelo.image_size)
+    comprobar_entero(num_images, "num_images", minimo=2, maximo=100_000)
+    comprobar_semilla(semilla, "semilla", opcional=False)
+    try:
+        _, inception = extractor_kid("inception")
+    except ErrorDeDescarga as e:
+        return None, str(e)
+    return kid_de_modelo(modelo, inception, num_images, PASOS_KERAS_IO, semilla, reales=reales), None
 
 
 def evaluar_puntos_de_control(salida: Path | str, epocas=None, num_images: int = IMAGENES_KID,

@@ -130,10 +130,13 @@ class PesosEntrenados:
         maquina = p.get("maquina", {})
         donde = "con GPU" if maquina.get("gpu") else f"en CPU ({maquina.get('nucleos', '?')} núcleos)"
         horas = p.get("duracion_s", 0) / 3600
-        return (f"{quien}: perfil {p.get('perfil', '?')}, {lado}{p['epocas']} épocas, "
+        # Un entrenamiento que aún no llega a las épocas de su configuración lo dice: «11 de 50 épocas».
+        previstas = p.get("epocas_previstas", 0)
+        epocas = f"{p['epocas']} de {previstas} épocas" if previstas > p["epocas"] else f"{p['epocas']} épocas"
+        return (f"{quien}: perfil {p.get('perfil', '?')}, {lado}{epocas}, "
                 f"{miles(int(p.get('imagenes_vistas', 0)))} imágenes vistas, entrenados {donde} "
                 f"en {horas:.1f} h" if p.get("imagenes_vistas") else
-                f"{quien}: perfil {p.get('perfil', '?')}, {lado}{p['epocas']} épocas, entrenados {donde} "
+                f"{quien}: perfil {p.get('perfil', '?')}, {lado}{epocas}, entrenados {donde} "
                 f"en {horas:.1f} h")
 
     # ------------------------------------------------------------------ cargar o entrenar
