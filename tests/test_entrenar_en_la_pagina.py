@@ -1,24 +1,17 @@
-"""El perfil «completo» entrena en la página (difusion/05) y los demás capítulos usan esos pesos.
+"""``entrenar_en_la_pagina``: cuándo entrena la celda del principio de difusion/05 y cuándo no.
 
-En CPU, con la escala de prueba (``GENERATIVA_PRUEBA_ESCALA``: épocas, imágenes, lotes por época,
-tamaño de imagen y épocas que se guardan; nada más cambia) y la carpeta de pesos propios en una
-«unidad de Drive» (``GENERATIVA_PESOS``). El entrenamiento se mata con SIGKILL a medias, como una
-sesión de Colab que se desconecta, y la misma llamada sigue desde la última época completa.
+Con la escala de prueba (``GENERATIVA_PRUEBA_ESCALA``) y la carpeta de pesos propios en una
+«unidad de Drive» (``GENERATIVA_PESOS``). La cadena completa con los cuadernos (entrenar, perder la
+sesión, reanudar y que los capítulos siguientes usen esos pesos) está en ``test_cadena_completo.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 
 import pytest
 
-from conftest import RAIZ
-from generativa import difusion, entrenamiento
-from generativa.entrenamiento import estado_del_respaldo
+from generativa import difusion
 from generativa.errores import ErrorDeEntrenamiento
 
 ESCALA = {"epocas": 3, "imagenes": 128, "pasos_por_epoca": 2, "image_size": 16, "guardar_en": [1, 2, 3]}
@@ -40,34 +33,12 @@ def test_fuera_de_completo_o_con_el_interruptor_no_entrena(drive):
     assert difusion.pesos_entrenados.origen() == "libro"
 
 
-def test_completo_entrena_aqui_reanuda_tras_desconectarse_y_los_capitulos_lo_usan(drive, monkeypatch):
-    monkeypatch.setattr(entrenamiento, "describir_maquina", lambda: {"nucleos": 2, "gpu": []})
-    # 1) La «sesión» muere (SIGKILL) a mitad de la segunda época, con un archivo a medio escribir.
-    entorno = {**os.environ, "GENERATIVA_PRUEBA_MATAR_EN_ESCRITURA": "4", "PYTHONPATH": str(RAIZ / "lib")}
-    proceso = subprocess.run(
-        [sys.executable, "-c", "from generativa import difusion; difusion.entrenar_en_la_pagina('completo', verbose=0)"],
-        env=entorno, capture_output=True, text=True, timeout=600)
-    assert proceso.returncode == -signal.SIGKILL, proceso.stderr[-2000:]
-    antes = estado_del_respaldo(drive / "ddm")["epoca"]
-    assert 1 <= antes < ESCALA["epocas"]
-    assert difusion.pesos_entrenados.origen() == "libro"  # a medias, los capítulos aún no lo usan
-
-    # 2) La misma celda, otra vez: sigue desde la última época completa y termina.
-    texto = difusion.entrenar_en_la_pagina("completo", verbose=0)
-    assert texto.startswith("Entrenado aquí") and f"seguido desde la época {antes}" in texto
-    procedencia = difusion.procedencia()
-    assert procedencia["perfil"] == "completo" and procedencia["epocas"] == ESCALA["epocas"]
-    assert procedencia["reanudaciones"][0]["epoca"] == antes
-    assert sorted(procedencia["pesos"]) == [f"ddm_epoca_00{e}.h5" for e in ESCALA["guardar_en"]]
-
-    # 3) Lo que hacen los capítulos 6 y 7 y la actividad: cargar_o_entrenar y el recuadro.
-    assert difusion.cargar_o_entrenar("completo") == ESCALA["guardar_en"]
-    assert difusion.pesos_entrenados.origen() == "propios"
-    assert difusion.cargar_modelo_entrenado().image_size == ESCALA["image_size"]
-    linea = difusion.pesos_entrenados.describir()
-    assert linea.startswith(f"tus pesos (carpeta {drive / 'ddm'})") and "perfil completo, 16x16, 3 épocas" in linea
-
-    # 4) Volver a ejecutar la celda no repite nada.
+def test_un_entrenamiento_del_curso_terminado_no_se_repite(drive):
+    # Lo que pasa al volver a ejecutar la celda tras terminar (la cadena entera, con la
+    # desconexión y la reanudación, la recorre tests/test_cadena_completo.py con los cuadernos).
+    (drive / "ddm").mkdir(parents=True)
+    (drive / "ddm" / "procedencia.json").write_text(json.dumps({"perfil": "completo", "epocas": 3, "pesos": {}}))
+    assert "ya tenían sus 3 épocas" in difusion.entrenar_en_la_pagina("completo", verbose=0)
     assert "no se entrenó nada más" in difusion.entrenar_en_la_pagina("completo", verbose=0)
 
 

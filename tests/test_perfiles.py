@@ -29,6 +29,26 @@ def test_elegir_devuelve_el_valor_del_perfil():
     assert valores == {"rapido": 1, "cpu": 20, "completo": 60}
 
 
+def test_con_la_escala_de_prueba_completo_elige_las_cantidades_de_rapido_y_lo_dice(monkeypatch):
+    monkeypatch.setenv("GENERATIVA_PRUEBA_ESCALA", '{"epocas": 2}')
+    valores = {p.nombre: p.elegir(rapido=1, cpu=20, completo=60) for p in PERFILES.values()}
+    assert valores == {"rapido": 1, "cpu": 20, "completo": 1}
+    assert perfiles.escala_de_prueba() == {"epocas": 2}
+    nota = nota_perfil(perfil=PERFILES["completo"], epocas=2)
+    assert "Escala de prueba" in nota._repr_html_() and "no son las del curso" in repr(nota)
+    assert "Escala de prueba" not in nota_perfil(perfil=PERFILES["cpu"], epocas=2)._repr_html_()
+    monkeypatch.setenv("GENERATIVA_PRUEBA_ESCALA", "épocas: 2")
+    with pytest.raises(ValueError, match="GENERATIVA_PRUEBA_ESCALA debe ser un objeto JSON.*llegó 'épocas: 2'"):
+        PERFILES["completo"].elegir(rapido=1, cpu=20, completo=60)
+    monkeypatch.setenv("GENERATIVA_PRUEBA_ESCALA", "[2]")
+    with pytest.raises(ValueError, match="objeto JSON no vacío"):
+        perfiles.escala_de_prueba()
+    monkeypatch.setenv("GENERATIVA_PRUEBA_ESCALA", '{"epocaz": 2}')
+    with pytest.raises(ValueError, match="campos de ConfiguracionDDM.*epocaz"):
+        from generativa import difusion
+        perfiles.configuracion(difusion.CONFIGURACIONES, "completo")
+
+
 def test_la_nota_muestra_perfil_y_cifras():
     nota = nota_perfil({"épocas": 12}, perfil=PERFILES["cpu"], imagenes_de_entrenamiento=8189)
     html = nota._repr_html_()

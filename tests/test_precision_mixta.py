@@ -105,8 +105,9 @@ def test_xla_en_cpu_y_precision_mixta_no_se_mezclan(flores, monkeypatch):
         DiffusionModel(16, widths=(8, 16), block_depth=1, precision_mixta="sí")
 
 
-def test_el_entrenamiento_recuerda_su_precision(tmp_path):
-    # a 16 px: en CPU, float16 no tiene núcleos rápidos y a 32 px la prueba tardaría minutos
+def test_el_entrenamiento_recuerda_su_precision(tmp_path, monkeypatch):
+    # a 16 px y un lote por época: en CPU, float16 no tiene núcleos rápidos
+    monkeypatch.setenv("GENERATIVA_PRUEBA_ESCALA", '{"imagenes": 64, "pasos_por_epoca": 1}')
     comunes = dict(salida=tmp_path, verbose=0, image_size=16)
     primera = difusion.entrenar_ddm("rapido", epocas=1, precision_mixta=True, **comunes)
     assert primera["hiperparametros"]["precision"].startswith("mixed_float16")

@@ -41,8 +41,15 @@ class Perfil:
             raise ErrorDeArgumento(f"'descripcion' debe ser un texto no vacío; llegó {self.descripcion!r}.")
 
     def elegir(self, *, rapido: Any, cpu: Any, completo: Any) -> Any:
-        """El valor que corresponde a este perfil (p. ej. el número de épocas)."""
-        return {"rapido": rapido, "cpu": cpu, "completo": completo}[self.nombre]
+        """El valor que corresponde a este perfil (p. ej. el número de muestras de una figura).
+
+        Con la escala de prueba (:data:`VARIABLE_ESCALA`), el perfil «completo» elige las
+        cantidades de «rapido»: así una prueba recorre en una CPU el camino de «completo»
+        (entrenar en la página, guardar, reanudar, cargar esos pesos) sin las demostraciones
+        a tamaño de curso.
+        """
+        nombre = "rapido" if self.nombre == "completo" and escala_de_prueba() else self.nombre
+        return {"rapido": rapido, "cpu": cpu, "completo": completo}[nombre]
 
 
 PERFILES: dict[str, Perfil] = {
@@ -89,13 +96,32 @@ def como_perfil(perfil) -> Perfil:
 # tamaño de imagen, épocas que se guardan) sin tocar nada más, p. ej. para ejecutar el perfil
 # «completo» en una CPU o matar y reanudar entrenamientos de verdad en pocos segundos:
 #     GENERATIVA_PRUEBA_ESCALA='{"epocas": 2, "imagenes": 256, "pasos_por_epoca": 2}'
+# En «completo», las demostraciones de cada página usan entonces las cantidades de «rapido»
+# (Perfil.elegir) y el recuadro de la página lo dice.
 VARIABLE_ESCALA = "GENERATIVA_PRUEBA_ESCALA"
+
+
+def escala_de_prueba() -> dict:
+    """Los cambios de la escala de prueba (``{}`` sin ella), leídos de :data:`VARIABLE_ESCALA`."""
+    import json
+
+    texto = os.environ.get(VARIABLE_ESCALA, "").strip()
+    if not texto:
+        return {}
+    try:
+        cambios = json.loads(texto)
+    except json.JSONDecodeError as e:
+        raise ErrorDeArgumento(f"{VARIABLE_ESCALA} debe ser un objeto JSON (p. ej. '{{\"epocas\": 2}}'); "
+                               f"llegó {texto!r} ({e}).") from e
+    if not isinstance(cambios, dict) or not cambios:
+        raise ErrorDeArgumento(f"{VARIABLE_ESCALA} debe ser un objeto JSON no vacío con los campos que cambian "
+                               f"(p. ej. '{{\"epocas\": 2}}'); llegó {texto!r}.")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in cambios.items()}
 
 
 def configuracion(configuraciones: dict, perfil: Perfil):
     """La configuración de entrenamiento de ``perfil``, con la escala de prueba aplicada si la hay."""
     import dataclasses
-    import json
 
     perfil = como_perfil(perfil)
     if not isinstance(configuraciones, dict) or perfil.nombre not in configuraciones:
@@ -105,13 +131,11 @@ def configuracion(configuraciones: dict, perfil: Perfil):
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         raise ErrorDeArgumento(f"La configuración del perfil «{perfil.nombre}» debe ser una dataclass (como "
                                f"ConfiguracionDDM); llegó {type(config).__name__}.")
-    texto = os.environ.get(VARIABLE_ESCALA, "").strip()
-    if not texto:
+    cambios = escala_de_prueba()
+    if not cambios:
         return config
     try:
-        cambios = json.loads(texto)
-        cambios = {k: tuple(v) if isinstance(v, list) else v for k, v in cambios.items()}
         return dataclasses.replace(config, **cambios)
-    except (json.JSONDecodeError, TypeError, AttributeError) as e:
+    except (TypeError, AttributeError) as e:
         raise ErrorDeArgumento(f"{VARIABLE_ESCALA} debe ser un objeto JSON con campos de "
-                               f"{type(config).__name__}; llegó {texto!r} ({e}).") from e
+                               f"{type(config).__name__}; llegó {os.environ[VARIABLE_ESCALA]!r} ({e}).") from e
