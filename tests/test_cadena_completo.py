@@ -2,9 +2,10 @@
 
 Lo que hace un estudiante en Colab con GPU, con la escala de prueba (``GENERATIVA_PRUEBA_ESCALA``,
 ver ``generativa.perfiles``): la configuración de entrenamiento cambia solo en épocas, imágenes,
-lotes por época, tamaño de imagen y épocas que se guardan (y el EBM entrena con los 10.000 dígitos
+lotes por época y tamaño de imagen (y el EBM entrena con los 10.000 dígitos
 incluidos, porque aquí no hay red para descargar los 70.000); las demostraciones de cada página
-usan las cantidades de «rapido». Todo lo demás es el camino de «completo»: la celda del principio
+usan las cantidades de «rapido». Las épocas que se guardan son las del curso a las que llega el
+entrenamiento (difusión: 1 y 4; EBM: 1, 2 y 5). Todo lo demás es el camino de «completo»: la celda del principio
 entrena en la carpeta de pesos propios (una «unidad de Drive», ``GENERATIVA_PESOS``), la sesión
 se «desconecta» a mitad del entrenamiento (el núcleo muere con SIGKILL mientras escribe un
 archivo), el cuaderno se vuelve a ejecutar y sigue desde la última época completa, y después los
@@ -24,23 +25,23 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from conftest import RAIZ
+from generativa import difusion, ebm
 from generativa.entrenamiento import estado_del_respaldo
 
 CAPITULOS = RAIZ / "chapters"
 CADENAS = {
     "ddm": {
-        "escala": {"epocas": 3, "imagenes": 128, "pasos_por_epoca": 2, "image_size": 16, "guardar_en": [1, 2, 3]},
+        "escala": {"epocas": 4, "imagenes": 128, "pasos_por_epoca": 2, "image_size": 16},
         "entrena": "difusion/05-entrenamiento.ipynb",
         "usan": ["difusion/06-muestreo.ipynb", "difusion/07-espacio-latente.ipynb",
-                 "tareas/actividad-difusion.ipynb"],
-        "descripcion": "perfil completo, 16x16, 3 épocas",
+                 "difusion/08-de-la-energia-a-la-difusion.ipynb", "tareas/actividad-difusion.ipynb"],
+        "descripcion": "perfil completo, 16x16, 4 épocas",
     },
     "ebm": {
-        "escala": {"epocas": 3, "imagenes": 256, "pasos_por_epoca": 2, "guardar_en": [1, 2, 3],
-                   "conjunto": "prueba"},
+        "escala": {"epocas": 5, "imagenes": 256, "pasos_por_epoca": 2, "conjunto": "prueba"},
         "entrena": "ebm/02-entrenamiento.ipynb",
         "usan": ["ebm/03-muestreo.ipynb", "tareas/actividad-ebm.ipynb"],
-        "descripcion": "perfil completo, 3 épocas",
+        "descripcion": "perfil completo, 5 épocas",
     },
 }
 
@@ -90,7 +91,11 @@ def test_completo_entrena_en_la_pagina_reanuda_y_los_capitulos_siguientes_usan_e
     procedencia = json.loads((carpeta / "procedencia.json").read_text())
     assert procedencia["perfil"] == "completo" and procedencia["epocas"] == cadena["escala"]["epocas"]
     assert [r["epoca"] for r in procedencia["reanudaciones"]] == [antes]
-    assert len(procedencia["pesos"]) == len(cadena["escala"]["guardar_en"])
+    # Las épocas que guarda el curso (difusión: 1, 4, 8, 11, 20...; EBM: 1, 2, 5, 10...) a las que llega
+    configuracion = {"ddm": difusion.CONFIGURACIONES, "ebm": ebm.CONFIGURACIONES}[modelo]["completo"]
+    guardadas = sorted(int(re.search(r"_epoca_(\d+)", n).group(1)) for n in procedencia["pesos"])
+    assert guardadas == [e for e in configuracion.guardar_en if e <= procedencia["epocas"]]
+    assert len(guardadas) >= 2 and guardadas[-1] == procedencia["epocas"]
     quien = f"tus pesos (carpeta {carpeta}): {cadena['descripcion']}"
     assert quien in texto and "Escala de prueba" in texto
 

@@ -605,6 +605,7 @@ def _casos() -> dict[str, Caso]:
         "perfiles.Perfil.elegir": Caso(lambda **kw: perfil_rapido().elegir(**kw), dict(rapido=1, cpu=2, completo=3)),
         "perfiles.gpu_disponible": _f("perfiles.gpu_disponible"),
         "perfiles.perfil_activo": _f("perfiles.perfil_activo"),
+        "perfiles.escala_de_prueba": _f("perfiles.escala_de_prueba"),
         "perfiles.como_perfil": _f("perfiles.como_perfil", dict(perfil="cpu")),
         "perfiles.configuracion": _f("perfiles.configuracion", dict(
             configuraciones=P(lambda: _api("ebm.CONFIGURACIONES")), perfil=P(perfil_rapido))),
