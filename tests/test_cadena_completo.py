@@ -35,13 +35,11 @@ CADENAS = {
         "entrena": "difusion/05-entrenamiento.ipynb",
         "usan": ["difusion/06-muestreo.ipynb", "difusion/07-espacio-latente.ipynb",
                  "difusion/08-de-la-energia-a-la-difusion.ipynb", "tareas/actividad-difusion.ipynb"],
-        "descripcion": "perfil completo, 16x16, 4 épocas",
     },
     "ebm": {
         "escala": {"epocas": 5, "imagenes": 256, "pasos_por_epoca": 2, "conjunto": "prueba"},
         "entrena": "ebm/02-entrenamiento.ipynb",
         "usan": ["ebm/03-muestreo.ipynb", "tareas/actividad-ebm.ipynb"],
-        "descripcion": "perfil completo, 5 épocas",
     },
 }
 
@@ -96,7 +94,8 @@ def test_completo_entrena_en_la_pagina_reanuda_y_los_capitulos_siguientes_usan_e
     guardadas = sorted(int(re.search(r"_epoca_(\d+)", n).group(1)) for n in procedencia["pesos"])
     assert guardadas == [e for e in configuracion.guardar_en if e <= procedencia["epocas"]]
     assert len(guardadas) >= 2 and guardadas[-1] == procedencia["epocas"]
-    quien = f"tus pesos (carpeta {carpeta}): {cadena['descripcion']}"
+    lado = f"{cadena['escala']['image_size']}x{cadena['escala']['image_size']}, " if modelo == "ddm" else ""
+    quien = f"tus pesos (carpeta {carpeta}): perfil completo, {lado}{procedencia['epocas']} épocas"
     assert quien in texto and "Escala de prueba" in texto
 
     # 3) Los capítulos siguientes y la actividad cargan esos pesos y su recuadro lo dice.

@@ -64,29 +64,24 @@ class NotaPerfil:
         return [f"{clave}: {_formatear(valor)}" for clave, valor in self.cifras.items()]
 
     def __repr__(self) -> str:
-        from .perfiles import escala_de_prueba
-
         cabecera = f"Perfil de ejecución «{self.perfil.nombre}» ({self.perfil.descripcion})."
-        if self.perfil.nombre == "completo" and escala_de_prueba():
+        if self.perfil.a_escala_de_prueba:
             cabecera += " Con la escala de prueba: entrenamiento y cantidades reducidos, no son las del curso."
         return "\n".join([cabecera, *("  - " + linea for linea in self._lineas())])
 
     def _repr_html_(self) -> str:
-        from .perfiles import escala_de_prueba
-
         elementos = "".join(f"<li>{html.escape(linea)}</li>" for linea in self._lineas())
-        aviso = ""
         if self.perfil.nombre != "completo":
             aviso = ("<p>Es una ejecución reducida: las cifras del curso completo son las del perfil "
                      "<code>completo</code>, que se obtiene al abrir el capítulo en Colab con GPU.</p>")
+        elif self.perfil.a_escala_de_prueba:
+            aviso = ("<p><strong>Escala de prueba</strong> (<code>GENERATIVA_PRUEBA_ESCALA</code>): el "
+                     "entrenamiento y las cantidades de esta página están reducidos para recorrer el camino "
+                     "del perfil <code>completo</code> en una CPU. No son las cifras del curso.</p>")
         else:
             aviso = ("<p>Lo que la página <strong>calcula</strong> usa las cantidades del curso. Los pesos que "
                      "<strong>carga</strong>, si carga alguno, son los que dice la lista: los tuyos si los "
                      "entrenaste, o los del libro, que indican con qué receta se entrenaron.</p>")
-        if self.perfil.nombre == "completo" and escala_de_prueba():
-            aviso = ("<p><strong>Escala de prueba</strong> (<code>GENERATIVA_PRUEBA_ESCALA</code>): el "
-                     "entrenamiento y las cantidades de esta página están reducidos para recorrer el camino "
-                     "del perfil <code>completo</code> en una CPU. No son las cifras del curso.</p>")
         if self.perfil.nombre == "rapido":
             aviso += ("<p><strong>Perfil de pruebas:</strong> los cálculos son tan cortos que las figuras "
                       "pueden no mostrar lo que describe el texto, que corresponde a los perfiles "

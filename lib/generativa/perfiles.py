@@ -48,8 +48,14 @@ class Perfil:
         (entrenar en la página, guardar, reanudar, cargar esos pesos) sin las demostraciones
         a tamaño de curso.
         """
-        nombre = "rapido" if self.nombre == "completo" and escala_de_prueba() else self.nombre
+        nombre = "rapido" if self.a_escala_de_prueba else self.nombre
         return {"rapido": rapido, "cpu": cpu, "completo": completo}[nombre]
+
+    @property
+    def a_escala_de_prueba(self) -> bool:
+        """``True`` en el perfil «completo» con la escala de prueba: ni las cantidades ni el entrenamiento
+        son los del curso (el recuadro de la página lo avisa)."""
+        return self.nombre == "completo" and bool(escala_de_prueba())
 
 
 PERFILES: dict[str, Perfil] = {

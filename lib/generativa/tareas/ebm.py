@@ -269,13 +269,11 @@ def comprobar_generate_samples(generate_samples) -> None:
     redondeo = 8 * EPS32 * max(float(np.max(np.abs(pasos_ruido))), 1.0)
     # Solo los píxeles que ningún paso llevó al borde: allí el recorte cambia el incremento, y un
     # ruido reutilizado dejaría de parecerlo (con 16.384 píxeles, alguno llega a ±1 en 5 pasos).
-    libres = np.all(np.abs(pasos_ruido) < 1.0 - 1e-6, axis=(0, 1))
-    if libres.any() and np.allclose(incrementos[1:][..., libres], incrementos[:1][..., libres], rtol=0,
-                                    atol=redondeo):
+    libres = incrementos[..., np.all(np.abs(pasos_ruido) < 1.0 - 1e-6, axis=(0, 1))]  # (paso, imagen, píxel)
+    if libres.size and np.allclose(libres[1:], libres[:1], rtol=0, atol=redondeo):
         raise fallo("Todos los pasos suman el mismo ruido: el tensor de ruido se sorteó una vez y se reutiliza.",
                     "genera tf.random.normal(...) dentro del bucle, uno nuevo en cada paso.")
-    if libres.any() and np.allclose(incrementos[:, 1:][..., libres], incrementos[:, :1][..., libres], rtol=0,
-                                    atol=redondeo):
+    if libres.size and np.allclose(libres[:, 1:], libres[:, :1], rtol=0, atol=redondeo):
         raise fallo("Todas las imágenes del lote reciben el mismo ruido.",
                     "el ruido tiene la forma de todo el lote: tf.random.normal(tf.shape(inp_imgs), ...).")
     media = float(desviaciones.mean())
